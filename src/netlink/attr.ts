@@ -1,0 +1,385 @@
+// Netlink attributes (TLV, 4-byte aligned) and the declarative tables that
+// drive their encoding, decoding and TypeScript types from one declaration.
+//
+//   const IFA = attrs('IFA', { address: [1, ip], label: [3, cstring] });
+//   type AddrAttrs = AttrsOf<typeof IFA>;   // { address?: string; label?: string }
+//
+// Decoding keeps the wire order of attributes (object key order) and keeps
+// every attribute it does not know, or cannot represent exactly, as raw bytes
+// under the key `#<type>` (type including its flag bits), so decoding a
+// kernel message and encoding the result gives back the same bytes.
+
+import {
+  Writer, align4, u16At, u32At, s32At, u64At, be16At, be32At,
+  formatLladdr, parseLladdr, formatIPv4, formatIPv6, parseIP, parseIPv4, decodeText, encodeText,
+} from './bytes.js';
+import { DecodeError, EncodeError } from './errors.js';
+
+export const NLA_F_NESTED = 0x8000;
+export const NLA_F_NET_BYTEORDER = 0x4000;
+export const NLA_TYPE_MASK = 0x3fff;
+/** Deeper nesting than any real rtnetlink message; a guard against crafted input. */
+export const MAX_NEST_DEPTH = 16;
+
+/** Returned by a codec's decode when the bytes cannot be represented exactly: the table keeps them raw. */
+export const RAW: unique symbol = Symbol('raw');
+/** Where a nested object remembers attribute-header flags that differ from its table's default. */
+export const NLA_FLAGS: unique symbol = Symbol('nlaFlags');
+
+/** Raw attributes we keep as bytes, keyed `#<type with flags>`. */
+export type RawAttrs = { [key: `#${number}`]: Uint8Array | Uint8Array[] };
+
+/**
+ * How one attribute payload becomes a value and back. `parent` is the object
+ * being decoded (or encoded) around it, so a payload can depend on a sibling
+ * (IFLA_INFO_DATA depends on IFLA_INFO_KIND).
+ */
+export interface Codec<T> {
+  readonly name: string;
+  decode(b: Uint8Array, off: number, len: number, depth: number, parent: any): T | typeof RAW;
+  encode(w: Writer, value: T, parent: any): void;
+  /** Nested payloads carry NLA_F_NESTED by default when true. */
+  readonly nestedFlag?: boolean;
+}
+
+// ---------------------------------------------------------------- scalars
+
+function fixed<T>(name: string, size: number, read: (b: Uint8Array, o: number) => T, write: (w: Writer, v: T) => void): Codec<T> {
+  return {
+    name,
+    decode: (b, off, len) => (len === size ? read(b, off) : RAW),
+    encode: write,
+  };
+}
+
+export const u8 = fixed<number>('u8', 1, (b, o) => b[o], (w, v) => w.u8(v));
+export const u16 = fixed<number>('u16', 2, u16At, (w, v) => w.u16(v));
+export const u32 = fixed<number>('u32', 4, u32At, (w, v) => w.u32(v));
+export const s32 = fixed<number>('s32', 4, s32At, (w, v) => w.s32(v));
+export const u64 = fixed<number>('u64', 8, u64At, (w, v) => w.u64(v));
+export const be16 = fixed<number>('be16', 2, be16At, (w, v) => w.be16(v));
+export const be32 = fixed<number>('be32', 4, be32At, (w, v) => w.be32(v));
+
+/** A zero-length attribute whose presence means true. */
+export const flag: Codec<true> = {
+  name: 'flag',
+  decode: (_b, _o, len) => (len === 0 ? true : RAW),
+  encode: () => {},
+};
+
+/** Opaque bytes, copied out of the receive buffer. */
+export const binary: Codec<Uint8Array> = {
+  name: 'binary',
+  decode: (b, off, len) => b.slice(off, off + len),
+  encode: (w, v) => w.bytes(v),
+};
+
+/** A NUL-terminated string (what the kernel sends for names). */
+export const cstring: Codec<string> = {
+  name: 'cstring',
+  decode(b, off, len) {
+    const end = off + len - 1;
+    if (len === 0 || b[end] !== 0) return RAW;
+    for (let i = off; i < end; i++) if (b[i] === 0) return RAW;
+    const s = decodeText(b, off, end);
+    return s.includes('\ufffd') ? RAW : s;
+  },
+  encode(w, v) {
+    w.bytes(encodeText(v));
+    w.u8(0);
+  },
+};
+
+/** A string without a terminating NUL (a few attributes are sent that way). */
+export const string: Codec<string> = {
+  name: 'string',
+  decode(b, off, len) {
+    for (let i = off; i < off + len; i++) if (b[i] === 0) return RAW;
+    const s = decodeText(b, off, off + len);
+    return s.includes('\ufffd') ? RAW : s;
+  },
+  encode: (w, v) => w.bytes(encodeText(v)),
+};
+
+/** Link-layer address as colon hex (`02:00:00:00:00:01`), any length. */
+export const lladdr: Codec<string> = {
+  name: 'lladdr',
+  decode: (b, off, len) => formatLladdr(b, off, len),
+  encode: (w, v) => w.bytes(parseLladdr(v)),
+};
+
+/** IPv4 or IPv6 address as text; the payload length (4 or 16) says which. */
+export const ip: Codec<string> = {
+  name: 'ip',
+  decode: (b, off, len) => (len === 4 ? formatIPv4(b, off) : len === 16 ? formatIPv6(b, off) : RAW),
+  encode: (w, v) => w.bytes(parseIP(v)),
+};
+
+export const ipv4: Codec<string> = {
+  name: 'ipv4',
+  decode: (b, off, len) => (len === 4 ? formatIPv4(b, off) : RAW),
+  encode(w, v) {
+    const bytes = parseIPv4(v);
+    if (!bytes) throw new EncodeError(`not an IPv4 address: ${JSON.stringify(v)}`);
+    w.bytes(bytes);
+  },
+};
+
+// ---------------------------------------------------------------- structs
+
+export type FieldType = 'u8' | 'u16' | 'u32' | 's32' | 'u64' | 'pad8' | 'pad16' | 'pad32';
+type FieldValue<F extends FieldType> = F extends `pad${string}` ? never : number;
+export type StructOf<F extends readonly (readonly [string, FieldType])[]> = {
+  [E in F[number] as E[1] extends `pad${string}` ? never : E[0]]: FieldValue<E[1]>;
+};
+
+const FIELD_SIZE: Record<FieldType, number> = { u8: 1, u16: 2, u32: 4, s32: 4, u64: 8, pad8: 1, pad16: 2, pad32: 4 };
+
+/** A fixed C struct: used for message headers and struct attributes. */
+export interface StructCodec<T> extends Codec<T> {
+  readonly size: number;
+  /** Decode a struct that must be at least `size` bytes (headers). */
+  read(b: Uint8Array, off: number): T;
+  write(w: Writer, v: Partial<T>): void;
+}
+
+/**
+ * A struct of little-endian integer fields. As an attribute it tolerates a
+ * longer payload (kernels grow structs): the bytes past what we know are kept
+ * in `extra` and written back unchanged.
+ */
+export function struct<const F extends readonly (readonly [string, FieldType])[]>(name: string, fields: F): StructCodec<StructOf<F> & { extra?: Uint8Array }> {
+  type T = StructOf<F> & { extra?: Uint8Array };
+  const size = fields.reduce((n, [, t]) => n + FIELD_SIZE[t], 0);
+  const read = (b: Uint8Array, off: number): T => {
+    const out: any = {};
+    let o = off;
+    for (const [key, t] of fields) {
+      switch (t) {
+        case 'u8': out[key] = b[o]; break;
+        case 'u16': out[key] = u16At(b, o); break;
+        case 'u32': out[key] = u32At(b, o); break;
+        case 's32': out[key] = s32At(b, o); break;
+        case 'u64': out[key] = u64At(b, o); break;
+        default: break; // padding: skipped on read, zeroed on write
+      }
+      o += FIELD_SIZE[t];
+    }
+    return out;
+  };
+  const write = (w: Writer, v: Partial<T>): void => {
+    const src = v as any;
+    for (const [key, t] of fields) {
+      const x = src[key] ?? 0;
+      switch (t) {
+        case 'u8': w.u8(x); break;
+        case 'u16': w.u16(x); break;
+        case 'u32': w.u32(x); break;
+        case 's32': w.s32(x); break;
+        case 'u64': w.u64(x); break;
+        default: w.zeros(FIELD_SIZE[t]);
+      }
+    }
+    if (src.extra) w.bytes(src.extra);
+  };
+  return {
+    name, size, read, write,
+    decode(b, off, len) {
+      if (len < size) return RAW;
+      const out = read(b, off);
+      if (len > size) out.extra = b.slice(off + size, off + len);
+      return out;
+    },
+    encode: write,
+  };
+}
+
+/** A struct whose fields are all u64 (rtnl_link_stats64 and friends), decoded in a tight loop. */
+export function u64Struct<const K extends readonly string[]>(name: string, keys: K): Codec<{ [P in K[number]]: number } & { extra?: Uint8Array }> {
+  return struct(name, keys.map((k) => [k, 'u64'] as const) as any) as any;
+}
+
+// ---------------------------------------------------------------- tables
+
+export interface AttrOpts {
+  /** The attribute may repeat: its value is an array, in wire order. */
+  multi?: true;
+  /** Flag bits (NLA_F_NESTED / NLA_F_NET_BYTEORDER) this attribute carries on the wire by default. */
+  flags?: number;
+}
+export type Spec = readonly [type: number, codec: Codec<any>] | readonly [type: number, codec: Codec<any>, opts: AttrOpts];
+type SpecValue<S> = S extends readonly [number, Codec<infer T>, { multi: true }] ? T[]
+  : S extends readonly [number, Codec<infer T>, ...unknown[]] ? T : never;
+
+export interface Entry {
+  key: string;
+  type: number;
+  codec: Codec<any>;
+  multi: boolean;
+  flags: number;
+}
+
+export interface AttrTable<S extends Record<string, Spec> = Record<string, Spec>> {
+  readonly name: string;
+  readonly spec: S;
+  readonly byType: (Entry | undefined)[];
+  readonly byKey: Map<string, Entry>;
+}
+
+/** Attribute values of a table: every key optional, unknown attributes under `#<type>`. */
+export type AttrsOf<T> = T extends AttrTable<infer S> ? { [K in keyof S]?: SpecValue<S[K]> } & RawAttrs & { [NLA_FLAGS]?: Record<string, number> } : never;
+
+export function attrs<const S extends Record<string, Spec>>(name: string, spec: S): AttrTable<S> {
+  const byType: (Entry | undefined)[] = [];
+  const byKey = new Map<string, Entry>();
+  for (const [key, s] of Object.entries(spec)) {
+    const [type, codec, opts] = s;
+    if (byType[type]) throw new Error(`${name}: attribute ${type} declared twice`);
+    const entry: Entry = { key, type, codec, multi: !!opts?.multi, flags: opts?.flags ?? (codec.nestedFlag ? NLA_F_NESTED : 0) };
+    byType[type] = entry;
+    byKey.set(key, entry);
+  }
+  return { name, spec, byType, byKey };
+}
+
+function keepRaw(out: any, rawType: number, bytes: Uint8Array): void {
+  const key = '#' + rawType;
+  const prev = out[key];
+  if (prev === undefined) out[key] = bytes;
+  else if (Array.isArray(prev)) prev.push(bytes);
+  else out[key] = [prev, bytes];
+}
+
+/** Decode the attributes in b[off, end) with a table. */
+export function decodeAttrs(table: AttrTable, b: Uint8Array, off: number, end: number, depth = 0): any {
+  if (depth > MAX_NEST_DEPTH) throw new DecodeError(`${table.name}: attributes nested deeper than ${MAX_NEST_DEPTH}`, off);
+  const out: any = {};
+  const byType = table.byType;
+  while (end - off >= 4) {
+    const len = b[off] | (b[off + 1] << 8);
+    const rawType = b[off + 2] | (b[off + 3] << 8);
+    if (len < 4) throw new DecodeError(`${table.name}: attribute length ${len} is below 4`, off);
+    if (len > end - off) throw new DecodeError(`${table.name}: attribute ${rawType & NLA_TYPE_MASK} length ${len} runs past the end (${end - off} bytes left)`, off);
+    const entry = byType[rawType & NLA_TYPE_MASK];
+    let value: any = RAW;
+    if (entry !== undefined) {
+      const flags = rawType & ~NLA_TYPE_MASK;
+      const nested = entry.codec.nestedFlag;
+      if (flags === entry.flags || nested) {
+        value = entry.codec.decode(b, off + 4, len - 4, depth + 1, out);
+        if (value !== RAW && nested && flags !== entry.flags) {
+          (out[NLA_FLAGS] ??= {})[entry.key] = flags;
+        }
+      }
+      if (value !== RAW) {
+        if (entry.multi) (out[entry.key] ??= []).push(value);
+        else if (out[entry.key] === undefined) out[entry.key] = value;
+        else value = RAW; // a repeat we do not expect: keep it raw, in place
+      }
+    }
+    if (value === RAW) keepRaw(out, rawType, b.slice(off + 4, off + len));
+    off += align4(len);
+  }
+  return out;
+}
+
+/** Append one attribute (header, payload, padding) to the writer. */
+export function encodeAttr(w: Writer, rawType: number, codec: Codec<any>, value: unknown, parent: unknown): void {
+  const start = w.pos;
+  w.reserve(4);
+  w.pos += 4;
+  codec.encode(w, value, parent);
+  const len = w.pos - start;
+  if (len > 0xffff) throw new EncodeError(`attribute ${rawType & NLA_TYPE_MASK} is ${len} bytes, over the 65535 limit`);
+  w.patchU16(start, len);
+  w.patchU16(start + 2, rawType);
+  w.pad4();
+}
+
+/** Encode an attribute object in its key order (decoded objects keep wire order). */
+export function encodeAttrs(w: Writer, table: AttrTable, values: any): void {
+  const flagOverrides: Record<string, number> | undefined = values[NLA_FLAGS];
+  for (const key of Object.keys(values)) {
+    const v = values[key];
+    if (v === undefined) continue;
+    if (key.charCodeAt(0) === 35 /* '#' */) {
+      const rawType = Number(key.slice(1));
+      if (!Number.isInteger(rawType) || rawType < 0 || rawType > 0xffff) throw new EncodeError(`${table.name}: bad raw attribute key ${key}`);
+      for (const bytes of Array.isArray(v) ? v : [v]) encodeAttr(w, rawType, binary, bytes, values);
+      continue;
+    }
+    const entry = table.byKey.get(key);
+    if (!entry) throw new EncodeError(`${table.name}: unknown attribute "${key}"`);
+    const rawType = entry.type | (flagOverrides?.[key] ?? entry.flags);
+    if (entry.multi) {
+      if (!Array.isArray(v)) throw new EncodeError(`${table.name}.${key}: expected an array`);
+      for (const item of v) encodeAttr(w, rawType, entry.codec, item, values);
+    } else {
+      encodeAttr(w, rawType, entry.codec, v, values);
+    }
+  }
+}
+
+// ---------------------------------------------------------------- nesting
+
+/** A nested attribute set. `table` may be a thunk for tables that refer to each other. */
+export function nested<T = any>(table: AttrTable | (() => AttrTable), opts: { flag?: boolean } = {}): Codec<T> {
+  const get = typeof table === 'function' ? table : () => table;
+  return {
+    name: 'nested',
+    nestedFlag: opts.flag ?? false,
+    decode: (b, off, len, depth) => decodeAttrs(get(), b, off, off + len, depth),
+    encode: (w, v) => encodeAttrs(w, get(), v),
+  };
+}
+
+/**
+ * A payload whose layout depends on a sibling's value, e.g. IFLA_INFO_DATA
+ * keyed by IFLA_INFO_KIND. Kinds not in the map stay raw bytes.
+ */
+export function byKind(siblingKey: string, kinds: Record<string, Codec<any>>): Codec<any> {
+  return {
+    name: 'byKind',
+    decode(b, off, len, depth, parent) {
+      const codec = kinds[parent?.[siblingKey]];
+      return codec ? codec.decode(b, off, len, depth, parent) : RAW;
+    },
+    encode(w, v, parent) {
+      if (v instanceof Uint8Array) return w.bytes(v);
+      const codec = kinds[parent?.[siblingKey]];
+      if (!codec) throw new EncodeError(`no attribute layout for ${siblingKey} ${JSON.stringify(parent?.[siblingKey])}`);
+      codec.encode(w, v, parent);
+    },
+  };
+}
+
+/** A fixed header followed by attributes inside one attribute (VETH_INFO_PEER: ifinfomsg + IFLA_*). */
+export function headerThenAttrs<H>(header: StructCodec<H>, table: AttrTable | (() => AttrTable)): Codec<{ header: H; attrs: any }> {
+  const get = typeof table === 'function' ? table : () => table;
+  return {
+    name: 'headerThenAttrs',
+    decode(b, off, len, depth) {
+      if (len < header.size) return RAW;
+      return { header: header.read(b, off), attrs: decodeAttrs(get(), b, off + align4(header.size), off + len, depth) };
+    },
+    encode(w, v) {
+      header.write(w, v.header);
+      w.pad4();
+      encodeAttrs(w, get(), v.attrs ?? {});
+    },
+  };
+}
+
+/** An enum-like u32 whose numbers have names; unknown numbers stay numbers. */
+export function u32Enum<const N extends Record<number, string>>(name: string, names: N): Codec<N[keyof N] | number> {
+  const byName = new Map<string, number>(Object.entries(names).map(([k, v]) => [v as string, Number(k)]));
+  return {
+    name,
+    decode: (b, off, len) => (len === 4 ? ((names as any)[u32At(b, off)] ?? u32At(b, off)) : RAW),
+    encode(w, v) {
+      const n = typeof v === 'number' ? v : byName.get(v as string);
+      if (n === undefined) throw new EncodeError(`${name}: unknown value ${JSON.stringify(v)}`);
+      w.u32(n);
+    },
+  };
+}

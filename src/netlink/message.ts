@@ -1,0 +1,213 @@
+// Netlink messages: the 16-byte nlmsghdr, several messages per buffer,
+// NLMSG_ERROR (with the echoed request and extended ACK) and NLMSG_DONE.
+// Protocol families (rtnetlink) register a fixed header and an attribute
+// table per message type; anything unregistered decodes to raw payload.
+
+import { Writer, align4, u16At, u32At, s32At } from './bytes.js';
+import { DecodeError, EncodeError } from './errors.js';
+import { attrs, decodeAttrs, encodeAttrs, cstring, u32, binary, nested, type AttrTable, type AttrsOf, type StructCodec } from './attr.js';
+
+export const NLMSG_HDRLEN = 16;
+
+export const NLMSG_NOOP = 1;
+export const NLMSG_ERROR = 2;
+export const NLMSG_DONE = 3;
+export const NLMSG_OVERRUN = 4;
+
+export const NLM_F_REQUEST = 0x01;
+export const NLM_F_MULTI = 0x02;
+export const NLM_F_ACK = 0x04;
+export const NLM_F_ECHO = 0x08;
+export const NLM_F_DUMP_INTR = 0x10;
+export const NLM_F_DUMP_FILTERED = 0x20;
+// GET requests
+export const NLM_F_ROOT = 0x100;
+export const NLM_F_MATCH = 0x200;
+export const NLM_F_DUMP = NLM_F_ROOT | NLM_F_MATCH;
+// NEW requests
+export const NLM_F_REPLACE = 0x100;
+export const NLM_F_EXCL = 0x200;
+export const NLM_F_CREATE = 0x400;
+export const NLM_F_APPEND = 0x800;
+// ACK messages
+export const NLM_F_CAPPED = 0x100;
+export const NLM_F_ACK_TLVS = 0x200;
+
+/** Extended ACK attributes (NLMSGERR_ATTR_*), sent with NLM_F_ACK_TLVS. */
+export const NLMSGERR = attrs('NLMSGERR', {
+  msg: [1, cstring],
+  offset: [2, u32],
+  cookie: [3, binary],
+  policy: [4, nested(() => POLICY_RAW)],
+  missType: [5, u32],
+  missNest: [6, u32],
+});
+const POLICY_RAW = attrs('NL_POLICY_TYPE_ATTR', {});
+export type ExtAck = AttrsOf<typeof NLMSGERR>;
+
+export interface Header {
+  type: number;
+  flags: number;
+  seq: number;
+  port: number;
+}
+
+/** A message of a registered layout: fixed header plus attributes. */
+export interface LayoutMessage<H = any, A = any> extends Header {
+  header: H;
+  attrs: A;
+}
+
+/** NLMSG_ERROR: error 0 is an ACK; otherwise a negative errno. */
+export interface ErrorMessage extends Header {
+  error: number;
+  /** The echoed request: its header, and its payload unless the kernel capped it (NLM_F_CAPPED). */
+  request: Header & { len: number; payload?: Uint8Array };
+  extack?: ExtAck;
+}
+
+/** NLMSG_DONE ends a dump; it carries the dump's error code (and extended ACK, if any). */
+export interface DoneMessage extends Header {
+  error: number;
+  extack?: ExtAck;
+}
+
+/** Any message whose type has no registered layout. */
+export interface RawMessage extends Header {
+  payload: Uint8Array;
+}
+
+export type Message = LayoutMessage | ErrorMessage | DoneMessage | RawMessage;
+
+export interface Layout {
+  name: string;
+  header: StructCodec<any>;
+  table: AttrTable;
+}
+
+/** Message types of one netlink protocol and how their payloads are laid out. */
+export class Protocol {
+  readonly layouts = new Map<number, Layout>();
+  constructor(readonly name: string) {}
+  register(types: number[], layout: Layout): this {
+    for (const t of types) this.layouts.set(t, layout);
+    return this;
+  }
+}
+
+/** A protocol with no layouts: everything decodes raw. */
+export const RAW_PROTOCOL = new Protocol('raw');
+
+export const isError = (m: Message): m is ErrorMessage => m.type === NLMSG_ERROR;
+export const isDone = (m: Message): m is DoneMessage => m.type === NLMSG_DONE;
+
+/** Decode every message in b[off, end). */
+export function decodeMessages(b: Uint8Array, protocol: Protocol = RAW_PROTOCOL, off = 0, end = b.length): Message[] {
+  const out: Message[] = [];
+  forEachMessage(b, protocol, (m) => { out.push(m); }, off, end);
+  return out;
+}
+
+/** Decode messages one at a time (no intermediate array), for big dumps. */
+export function forEachMessage(b: Uint8Array, protocol: Protocol, visit: (m: Message) => void, off = 0, end = b.length): void {
+  while (off < end) {
+    const len = messageLength(b, off, end);
+    visit(decodeOne(b, off, len, protocol));
+    off += align4(len);
+  }
+}
+
+/** Validate and return the length of the message at off. */
+export function messageLength(b: Uint8Array, off: number, end: number): number {
+  if (end - off < NLMSG_HDRLEN) throw new DecodeError(`truncated netlink header: ${end - off} bytes left, need ${NLMSG_HDRLEN}`, off);
+  const len = u32At(b, off);
+  if (len < NLMSG_HDRLEN) throw new DecodeError(`netlink message length ${len} is below the header size`, off);
+  if (len > end - off) throw new DecodeError(`netlink message length ${len} runs past the end (${end - off} bytes left)`, off);
+  return len;
+}
+
+function decodeOne(b: Uint8Array, off: number, len: number, protocol: Protocol): Message {
+  const type = u16At(b, off + 4);
+  const flags = u16At(b, off + 6);
+  const seq = u32At(b, off + 8);
+  const port = u32At(b, off + 12);
+  const body = off + NLMSG_HDRLEN;
+  const end = off + len;
+  if (type === NLMSG_ERROR) return decodeError(b, body, end, type, flags, seq, port);
+  if (type === NLMSG_DONE && end - body >= 4) {
+    const m: DoneMessage = { type, flags, seq, port, error: s32At(b, body) };
+    if (flags & NLM_F_ACK_TLVS) m.extack = decodeAttrs(NLMSGERR, b, body + 4, end);
+    else if (end - body > 4) return { type, flags, seq, port, payload: b.slice(body, end) };
+    return m;
+  }
+  const layout = protocol.layouts.get(type);
+  if (layout === undefined || end - body < layout.header.size) {
+    return { type, flags, seq, port, payload: b.slice(body, end) };
+  }
+  const header = layout.header.read(b, body);
+  const attrs = decodeAttrs(layout.table, b, body + align4(layout.header.size), end);
+  return { type, flags, seq, port, header, attrs };
+}
+
+function decodeError(b: Uint8Array, body: number, end: number, type: number, flags: number, seq: number, port: number): Message {
+  if (end - body < 4 + NLMSG_HDRLEN) return { type, flags, seq, port, payload: b.slice(body, end) };
+  const error = s32At(b, body);
+  const r = body + 4;
+  const reqLen = u32At(b, r);
+  const request: ErrorMessage['request'] = { len: reqLen, type: u16At(b, r + 4), flags: u16At(b, r + 6), seq: u32At(b, r + 8), port: u32At(b, r + 12) };
+  // Without NLM_F_CAPPED the whole request is echoed; an ACK (error 0) echoes only the header.
+  let after = r + NLMSG_HDRLEN;
+  if (error !== 0 && !(flags & NLM_F_CAPPED)) {
+    if (reqLen < NLMSG_HDRLEN || reqLen > end - r) throw new DecodeError(`echoed request length ${reqLen} does not fit the error message`, r);
+    request.payload = b.slice(r + NLMSG_HDRLEN, r + reqLen);
+    after = r + align4(reqLen);
+  }
+  const m: ErrorMessage = { type, flags, seq, port, error, request };
+  if (flags & NLM_F_ACK_TLVS) m.extack = decodeAttrs(NLMSGERR, b, after, end);
+  else if (after < end) return { type, flags, seq, port, payload: b.slice(body, end) };
+  return m;
+}
+
+// ---------------------------------------------------------------- encoding
+
+/** Write one message; returns nothing, the writer holds the bytes. */
+export function encodeMessage(w: Writer, m: Message, protocol: Protocol = RAW_PROTOCOL): void {
+  const start = w.pos;
+  w.reserve(NLMSG_HDRLEN);
+  w.pos += NLMSG_HDRLEN;
+  if ('payload' in m) {
+    w.bytes(m.payload);
+  } else if (m.type === NLMSG_ERROR && 'request' in m) {
+    w.s32(m.error);
+    const r = m.request;
+    w.u32(r.len); w.u16(r.type); w.u16(r.flags); w.u32(r.seq); w.u32(r.port);
+    if (r.payload) { w.bytes(r.payload); w.pad4(); }
+    if (m.extack) encodeAttrs(w, NLMSGERR, m.extack);
+  } else if (m.type === NLMSG_DONE && 'error' in m) {
+    w.s32(m.error);
+    if (m.extack) encodeAttrs(w, NLMSGERR, m.extack);
+  } else if ('header' in m) {
+    const layout = protocol.layouts.get(m.type);
+    if (!layout) throw new EncodeError(`${protocol.name}: no layout for message type ${m.type}`);
+    layout.header.write(w, m.header);
+    w.pad4();
+    encodeAttrs(w, layout.table, m.attrs ?? {});
+  } else {
+    throw new EncodeError(`message of type ${m.type} has neither payload nor header`);
+  }
+  const len = w.pos - start;
+  w.patchU32(start, len);
+  w.patchU16(start + 4, m.type);
+  w.patchU16(start + 6, m.flags);
+  w.patchU32(start + 8, m.seq >>> 0);
+  w.patchU32(start + 12, m.port >>> 0);
+}
+
+/** Encode messages into one buffer (a batch, or the parts of a dump). */
+export function encodeMessages(messages: Message[], protocol: Protocol = RAW_PROTOCOL, w = new Writer()): Uint8Array {
+  messages.forEach((m, i) => {
+    if (i > 0) w.pad4(); // each message starts aligned; the last one carries no trailing padding
+    encodeMessage(w, m, protocol);
+  });
+  return w.take();
+}
