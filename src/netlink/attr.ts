@@ -25,6 +25,8 @@ export const MAX_NEST_DEPTH = 16;
 export const RAW: unique symbol = Symbol('raw');
 /** Where a nested object remembers attribute-header flags that differ from its table's default. */
 export const NLA_FLAGS: unique symbol = Symbol('nlaFlags');
+/** Where an object remembers strings whose NUL terminator differs from its table's default. */
+export const STR_NUL: unique symbol = Symbol('strNul');
 
 /** Raw attributes we keep as bytes, keyed `#<type with flags>`. */
 export type RawAttrs = { [key: `#${number}`]: Uint8Array | Uint8Array[] };
@@ -40,6 +42,10 @@ export interface Codec<T> {
   encode(w: Writer, value: T, parent: any): void;
   /** Nested payloads carry NLA_F_NESTED by default when true. */
   readonly nestedFlag?: boolean;
+  /** For string codecs: whether they write a NUL terminator. */
+  readonly terminated?: boolean;
+  /** For plain nested sets: their table (lets error reports name a nested attribute). */
+  readonly table?: () => AttrTable;
 }
 
 // ---------------------------------------------------------------- scalars
@@ -74,32 +80,34 @@ export const binary: Codec<Uint8Array> = {
   encode: (w, v) => w.bytes(v),
 };
 
-/** A NUL-terminated string (what the kernel sends for names). */
-export const cstring: Codec<string> = {
-  name: 'cstring',
-  decode(b, off, len) {
-    const end = off + len - 1;
-    if (len === 0 || b[end] !== 0) return RAW;
-    for (let i = off; i < end; i++) if (b[i] === 0) return RAW;
-    const s = decodeText(b, off, end);
-    return s.includes('\ufffd') ? RAW : s;
-  },
-  encode(w, v) {
-    w.bytes(encodeText(v));
-    w.u8(0);
-  },
-};
+/**
+ * Strings. The kernel sends names NUL-terminated; iproute2 sends some
+ * (IFLA_INFO_KIND, IFLA_IFALIAS) without the NUL. Both codecs read either
+ * form; `terminated` is what they write by default, and a decoded object
+ * whose string came the other way remembers it (STR_NUL) so it encodes back
+ * byte for byte.
+ */
+function text(name: string, terminated: boolean): Codec<string> {
+  return {
+    name,
+    terminated,
+    decode(b, off, len) {
+      const end = len > 0 && b[off + len - 1] === 0 ? off + len - 1 : off + len;
+      for (let i = off; i < end; i++) if (b[i] === 0) return RAW;
+      const s = decodeText(b, off, end);
+      return s.includes('\ufffd') ? RAW : s;
+    },
+    encode(w, v) {
+      w.bytes(encodeText(v));
+      if (terminated) w.u8(0);
+    },
+  };
+}
 
-/** A string without a terminating NUL (a few attributes are sent that way). */
-export const string: Codec<string> = {
-  name: 'string',
-  decode(b, off, len) {
-    for (let i = off; i < off + len; i++) if (b[i] === 0) return RAW;
-    const s = decodeText(b, off, off + len);
-    return s.includes('\ufffd') ? RAW : s;
-  },
-  encode: (w, v) => w.bytes(encodeText(v)),
-};
+/** A string written with its NUL terminator (names, as the kernel sends them). */
+export const cstring = text('cstring', true);
+/** A string written without a NUL terminator (as iproute2 sends a link kind). */
+export const string = text('string', false);
 
 /** Link-layer address as colon hex (`02:00:00:00:00:01`), any length. */
 export const lladdr: Codec<string> = {
@@ -227,7 +235,7 @@ export interface AttrTable<S extends Record<string, Spec> = Record<string, Spec>
 }
 
 /** Attribute values of a table: every key optional, unknown attributes under `#<type>`. */
-export type AttrsOf<T> = T extends AttrTable<infer S> ? { [K in keyof S]?: SpecValue<S[K]> } & RawAttrs & { [NLA_FLAGS]?: Record<string, number> } : never;
+export type AttrsOf<T> = T extends AttrTable<infer S> ? { -readonly [K in keyof S]?: SpecValue<S[K]> } & RawAttrs & { [NLA_FLAGS]?: Record<string, number>; [STR_NUL]?: Record<string, boolean> } : never;
 
 export function attrs<const S extends Record<string, Spec>>(name: string, spec: S): AttrTable<S> {
   const byType: (Entry | undefined)[] = [];
@@ -270,6 +278,10 @@ export function decodeAttrs(table: AttrTable, b: Uint8Array, off: number, end: n
         if (value !== RAW && nested && flags !== entry.flags) {
           (out[NLA_FLAGS] ??= {})[entry.key] = flags;
         }
+        const terminated = entry.codec.terminated;
+        if (terminated !== undefined && value !== RAW && (len > 4 && b[off + len - 1] === 0) !== terminated) {
+          (out[STR_NUL] ??= {})[entry.key] = !terminated;
+        }
       }
       if (value !== RAW) {
         if (entry.multi) (out[entry.key] ??= []).push(value);
@@ -299,6 +311,7 @@ export function encodeAttr(w: Writer, rawType: number, codec: Codec<any>, value:
 /** Encode an attribute object in its key order (decoded objects keep wire order). */
 export function encodeAttrs(w: Writer, table: AttrTable, values: any): void {
   const flagOverrides: Record<string, number> | undefined = values[NLA_FLAGS];
+  const nulOverrides: Record<string, boolean> | undefined = values[STR_NUL];
   for (const key of Object.keys(values)) {
     const v = values[key];
     if (v === undefined) continue;
@@ -311,11 +324,13 @@ export function encodeAttrs(w: Writer, table: AttrTable, values: any): void {
     const entry = table.byKey.get(key);
     if (!entry) throw new EncodeError(`${table.name}: unknown attribute "${key}"`);
     const rawType = entry.type | (flagOverrides?.[key] ?? entry.flags);
+    const nul = nulOverrides?.[key];
+    const codec = nul === undefined || nul === entry.codec.terminated ? entry.codec : nul ? cstring : string;
     if (entry.multi) {
       if (!Array.isArray(v)) throw new EncodeError(`${table.name}.${key}: expected an array`);
-      for (const item of v) encodeAttr(w, rawType, entry.codec, item, values);
+      for (const item of v) encodeAttr(w, rawType, codec, item, values);
     } else {
-      encodeAttr(w, rawType, entry.codec, v, values);
+      encodeAttr(w, rawType, codec, v, values);
     }
   }
 }
@@ -328,6 +343,7 @@ export function nested<T = any>(table: AttrTable | (() => AttrTable), opts: { fl
   return {
     name: 'nested',
     nestedFlag: opts.flag ?? false,
+    table: get,
     decode: (b, off, len, depth) => decodeAttrs(get(), b, off, off + len, depth),
     encode: (w, v) => encodeAttrs(w, get(), v),
   };

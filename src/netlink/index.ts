@@ -8,3 +8,6 @@ export * from './message.js';
 export * from './route/headers.js';
 export * from './route/link.js';
 export * from './route/protocol.js';
+export * from './request.js';
+export * from './kernel-error.js';
+export * from './route/link-requests.js';

@@ -111,10 +111,18 @@ export function decodeMessages(b: Uint8Array, protocol: Protocol = RAW_PROTOCOL,
 /** Decode messages one at a time (no intermediate array), for big dumps. */
 export function forEachMessage(b: Uint8Array, protocol: Protocol, visit: (m: Message) => void, off = 0, end = b.length): void {
   while (off < end) {
+    // iproute2 sends its whole request buffer; the zeros past the last
+    // message are not a message, and the kernel ignores them too.
+    if (b[off] === 0 && allZero(b, off, end)) return;
     const len = messageLength(b, off, end);
     visit(decodeOne(b, off, len, protocol));
     off += align4(len);
   }
+}
+
+function allZero(b: Uint8Array, off: number, end: number): boolean {
+  for (let i = off; i < end; i++) if (b[i] !== 0) return false;
+  return true;
 }
 
 /** Validate and return the length of the message at off. */

@@ -3,7 +3,7 @@
 // linux/if_link.h and the kernel's YNL spec rt-link.yaml.
 
 import {
-  attrs, struct, nested, byKind, binary, cstring, lladdr, u8, u32, s32, u64Struct, type AttrsOf,
+  attrs, struct, nested, byKind, binary, cstring, string, lladdr, u8, u32, s32, u64Struct, type AttrsOf,
 } from '../attr.js';
 import { LINK_KINDS } from './kinds/index.js';
 
@@ -65,7 +65,7 @@ const PROTO_DOWN_REASON = attrs('IFLA_PROTO_DOWN_REASON', {
 });
 
 export const LINKINFO = attrs('IFLA_LINKINFO', {
-  kind: [1, cstring],
+  kind: [1, string],
   data: [2, byKind('kind', LINK_KINDS)],
   xstats: [3, binary],
   slaveKind: [4, cstring],
@@ -92,7 +92,7 @@ export const IFLA = attrs('IFLA', {
   linkmode: [17, u8],
   linkinfo: [18, nested(LINKINFO)],
   netNsPid: [19, u32],
-  ifalias: [20, cstring],
+  ifalias: [20, string],
   numVf: [21, u32],
   vfinfoList: [22, binary],
   stats64: [23, STATS64],

@@ -1,0 +1,249 @@
+// A netlink socket driven from the main thread: request/ack, dumps until
+// NLMSG_DONE, and batches of many requests in one send.
+//
+// Why synchronous FFI calls are fine here: rtnetlink handles a request inside
+// our send, so its ack (or the first part of a dump) is already queued when
+// send returns, and the rest of a dump is produced inside recv. recv uses
+// MSG_DONTWAIT anyway; if nothing is queued we wait on a timer instead of
+// blocking the event loop. Long dumps yield to the event loop every couple of
+// milliseconds.
+
+import * as sys from './sys.js';
+import { Writer } from './bytes.js';
+import { NetlinkError } from './kernel-error.js';
+import type { Request } from './request.js';
+import {
+  encodeMessage, forEachMessage, messageLength, NLMSG_DONE, NLMSG_ERROR, NLM_F_ACK, NLM_F_DUMP, NLM_F_DUMP_INTR,
+  NLM_F_REQUEST, type ErrorMessage, type LayoutMessage, type Message, type Protocol,
+} from './message.js';
+
+const EAGAIN = 11;
+const EINTR = 4;
+const ENOBUFS = 105;
+
+export type { Request };
+
+/**
+ * One receive buffer shared by every socket. The main thread decodes each
+ * datagram completely (copying values out) before it reads the next, so no
+ * two reads ever overlap. 1 MiB is more than the largest datagram the socket's
+ * receive buffer can hold, so nothing is ever truncated.
+ */
+const RECV_BYTES = 1 << 20;
+let recvBuf: Buffer | undefined;
+const recvBuffer = (): Buffer => (recvBuf ??= Buffer.allocUnsafe(RECV_BYTES));
+
+const MAX_WAIT_MS = 30_000;
+/** Longest stretch a dump decodes before it lets the event loop run. */
+const YIELD_EVERY_MS = 2;
+/** Requests per send in a batch: their acks must fit the 1 MiB receive buffer (~1 KiB of skb each). */
+const BATCH_CHUNK = 256;
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+const yieldToLoop = () => new Promise<void>((r) => setImmediate(r));
+
+export class NetlinkSocket {
+  readonly port: number;
+  private seq = Math.floor(Math.random() * 0x7fffffff);
+  private readonly writer = new Writer(4096);
+  private sendView?: Buffer;
+  private waiters: (() => void)[] = [];
+  private locked = false;
+  private closed = false;
+
+  /** Wrap an fd (from a namespace worker, or open one in this thread's namespace). */
+  constructor(readonly fd: number, readonly protocol: Protocol, readonly label = 'current netns') {
+    this.port = sys.socketPortId(fd);
+  }
+
+  static open(protocol: Protocol, label?: string): NetlinkSocket {
+    const fd = sys.openNetlinkSocket(0);
+    try {
+      return new NetlinkSocket(fd, protocol, label);
+    } catch (e) {
+      sys.closeFd(fd);
+      throw e;
+    }
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    sys.closeFd(this.fd);
+  }
+
+  /**
+   * Send one request and wait for its answer. With NLM_F_ACK (added unless
+   * `noAck`) the answer is the ack; messages before it (an NLM_F_ECHO copy, a
+   * GET reply) are returned.
+   */
+  request(req: Request, operation: string, opts: { noAck?: boolean } = {}): Promise<LayoutMessage[]> {
+    return this.exclusive(async () => {
+      const flags = req.flags | NLM_F_REQUEST | (opts.noAck ? 0 : NLM_F_ACK);
+      const seq = this.sendOne(req, flags);
+      const replies: LayoutMessage[] = [];
+      let failure: NetlinkError | undefined;
+      let finished = false;
+      while (!finished) {
+        const n = await this.receive(operation);
+        forEachMessage(recvBuffer(), this.protocol, (m) => {
+          if (m.seq !== seq || finished) return;
+          if (m.type === NLMSG_ERROR) {
+            const e = m as ErrorMessage;
+            if (e.error < 0) failure = NetlinkError.from(e, operation, this.lastRequest(), this.protocol);
+            finished = true;
+          } else {
+            replies.push(m as LayoutMessage);
+            if (opts.noAck) finished = true;
+          }
+        }, 0, n);
+      }
+      if (failure) throw failure;
+      return replies;
+    });
+  }
+
+  /**
+   * Dump (NLM_F_DUMP) and collect every reply until NLMSG_DONE, mapped by
+   * `map` as they arrive (so raw messages need not be held). A dump the
+   * kernel marks NLM_F_DUMP_INTR (the table changed underneath) is retried
+   * `retries` times, then fails with the partial result attached.
+   */
+  dump<T = LayoutMessage>(req: Request, operation: string, opts: { map?: (m: LayoutMessage) => T | undefined; retries?: number } = {}): Promise<T[]> {
+    return this.exclusive(async () => {
+      for (let attempt = 0; ; attempt++) {
+        const { items, interrupted } = await this.dumpOnce(req, operation, opts.map);
+        if (!interrupted) return items;
+        if (attempt >= (opts.retries ?? 0)) {
+          throw new NetlinkError(EINTR, operation, {
+            text: 'dump interrupted: the table changed while it was being read (NLM_F_DUMP_INTR)',
+            partial: items as unknown as Message[],
+          });
+        }
+      }
+    });
+  }
+
+  /**
+   * Send many requests with as few sends as possible, each with its own ack.
+   * Resolves to one entry per request: undefined for success, or its error.
+   */
+  batch(reqs: { req: Request; operation: string }[]): Promise<(NetlinkError | undefined)[]> {
+    return this.exclusive(async () => {
+      const results: (NetlinkError | undefined)[] = new Array(reqs.length).fill(undefined);
+      for (let start = 0; start < reqs.length; start += BATCH_CHUNK) {
+        const chunk = reqs.slice(start, start + BATCH_CHUNK);
+        const w = this.writer.reset();
+        const firstSeq = this.seq + 1;
+        const offsets: number[] = [];
+        for (const { req } of chunk) {
+          w.pad4();
+          offsets.push(w.pos);
+          encodeMessage(w, { ...req, flags: req.flags | NLM_F_REQUEST | NLM_F_ACK, seq: this.nextSeq(), port: 0 }, this.protocol);
+        }
+        this.sendWritten();
+        let pending = chunk.length;
+        while (pending > 0) {
+          const n = await this.receive('batch');
+          forEachMessage(recvBuffer(), this.protocol, (m) => {
+            const i = ((m.seq - firstSeq) >>> 0);
+            if (m.type !== NLMSG_ERROR || i >= chunk.length) return;
+            pending--;
+            const e = m as ErrorMessage;
+            if (e.error < 0) {
+              const bytes = w.buf.subarray(offsets[i], offsets[i] + messageLength(w.buf, offsets[i], w.pos));
+              results[start + i] = NetlinkError.from(e, chunk[i].operation, bytes, this.protocol);
+            }
+          }, 0, n);
+        }
+      }
+      return results;
+    });
+  }
+
+  // ------------------------------------------------------------ internals
+
+  private nextSeq(): number {
+    this.seq = (this.seq + 1) >>> 0 || 1;
+    return this.seq;
+  }
+
+  private sendOne(req: Request, flags: number): number {
+    const seq = this.nextSeq();
+    encodeMessage(this.writer.reset(), { type: req.type, flags, seq, port: 0, header: req.header, attrs: req.attrs }, this.protocol);
+    this.sendWritten();
+    return seq;
+  }
+
+  /** The bytes of the last single request, for naming the attribute an extended ACK points at. */
+  private lastRequest(): Uint8Array {
+    return this.writer.buf.subarray(0, this.writer.pos);
+  }
+
+  private sendWritten(): void {
+    if (this.closed) throw new Error(`netlink socket for ${this.label} is closed`);
+    const buf = this.writer.buf;
+    if (!this.sendView || this.sendView.buffer !== buf.buffer) this.sendView = Buffer.from(buf.buffer, buf.byteOffset, buf.length);
+    sys.sendBytes(this.fd, this.sendView, this.writer.pos);
+  }
+
+  /** Read one datagram into the shared buffer; returns its length. */
+  private async receive(operation: string): Promise<number> {
+    const buf = recvBuffer();
+    let waited = 0;
+    for (;;) {
+      const n = sys.recvBytes(this.fd, buf, sys.MSG_DONTWAIT | sys.MSG_TRUNC);
+      if (n > buf.length) throw new NetlinkError(90 /* EMSGSIZE */, operation, { text: `reply of ${n} bytes was larger than the ${buf.length}-byte receive buffer` });
+      if (n >= 0) return n;
+      if (n === -EINTR) continue;
+      if (n === -ENOBUFS) throw new NetlinkError(ENOBUFS, operation, { text: 'the socket receive buffer overflowed and replies were lost' });
+      if (n !== -EAGAIN) throw new NetlinkError(-n, operation);
+      if (waited >= MAX_WAIT_MS) throw new NetlinkError(110 /* ETIMEDOUT */, operation, { text: `no reply from the kernel after ${MAX_WAIT_MS} ms` });
+      await sleep(1);
+      waited += 1;
+    }
+  }
+
+  private async dumpOnce<T>(req: Request, operation: string, map?: (m: LayoutMessage) => T | undefined): Promise<{ items: T[]; interrupted: boolean }> {
+    const seq = this.sendOne(req, req.flags | NLM_F_REQUEST | NLM_F_DUMP);
+    const items: T[] = [];
+    let interrupted = false;
+    let done = false;
+    let failure: NetlinkError | undefined;
+    let since = performance.now();
+    while (!done) {
+      const n = await this.receive(operation);
+      forEachMessage(recvBuffer(), this.protocol, (m) => {
+        if (m.seq !== seq || done) return;
+        if (m.flags & NLM_F_DUMP_INTR) interrupted = true;
+        if (m.type === NLMSG_DONE || m.type === NLMSG_ERROR) {
+          const e = m as ErrorMessage;
+          if (e.error < 0) failure = NetlinkError.from(e, operation);
+          done = true;
+          return;
+        }
+        const item = map ? map(m as LayoutMessage) : (m as unknown as T);
+        if (item !== undefined) items.push(item);
+      }, 0, n);
+      if (!done && performance.now() - since > YIELD_EVERY_MS) {
+        await yieldToLoop();
+        since = performance.now();
+      }
+    }
+    if (failure) throw failure;
+    return { items, interrupted };
+  }
+
+  /** One operation at a time per socket: a dump that yields must not have its replies read by another. */
+  private async exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.locked) await new Promise<void>((wake) => this.waiters.push(wake)); // woken holding the lock
+    else this.locked = true;
+    try {
+      return await fn();
+    } finally {
+      const next = this.waiters.shift();
+      if (next) next();
+      else this.locked = false;
+    }
+  }
+}
