@@ -46,38 +46,50 @@ export interface Codec<T> {
   readonly terminated?: boolean;
   /** For plain nested sets: their table (lets error reports name a nested attribute). */
   readonly table?: () => AttrTable;
+  /**
+   * JS source of an expression that decodes the payload at b[p, p+n), or
+   * yields RAW; compiled table decoders inline it instead of calling decode.
+   */
+  readonly inline?: string;
 }
 
 // ---------------------------------------------------------------- scalars
 
-function fixed<T>(name: string, size: number, read: (b: Uint8Array, o: number) => T, write: (w: Writer, v: T) => void): Codec<T> {
+function fixed<T>(name: string, size: number, read: (b: Uint8Array, o: number) => T, write: (w: Writer, v: T) => void, expr: string): Codec<T> {
   return {
     name,
     decode: (b, off, len) => (len === size ? read(b, off) : RAW),
     encode: write,
+    inline: `(n === ${size} ? ${expr} : RAW)`,
   };
 }
 
-export const u8 = fixed<number>('u8', 1, (b, o) => b[o], (w, v) => w.u8(v));
-export const u16 = fixed<number>('u16', 2, u16At, (w, v) => w.u16(v));
-export const u32 = fixed<number>('u32', 4, u32At, (w, v) => w.u32(v));
-export const s32 = fixed<number>('s32', 4, s32At, (w, v) => w.s32(v));
-export const u64 = fixed<number>('u64', 8, u64At, (w, v) => w.u64(v));
-export const be16 = fixed<number>('be16', 2, be16At, (w, v) => w.be16(v));
-export const be32 = fixed<number>('be32', 4, be32At, (w, v) => w.be32(v));
+const U32_EXPR = '((b[p] | (b[p + 1] << 8) | (b[p + 2] << 16)) + b[p + 3] * 16777216)';
+export const u8 = fixed<number>('u8', 1, (b, o) => b[o], (w, v) => w.u8(v), 'b[p]');
+export const u16 = fixed<number>('u16', 2, u16At, (w, v) => w.u16(v), '(b[p] | (b[p + 1] << 8))');
+export const u32 = fixed<number>('u32', 4, u32At, (w, v) => w.u32(v), U32_EXPR);
+export const s32 = fixed<number>('s32', 4, s32At, (w, v) => w.s32(v), '(b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24))');
+export const u64 = fixed<number>('u64', 8, u64At, (w, v) => w.u64(v), 'u64At(b, p)');
+export const be16 = fixed<number>('be16', 2, be16At, (w, v) => w.be16(v), '((b[p] << 8) | b[p + 1])');
+export const be32 = fixed<number>('be32', 4, be32At, (w, v) => w.be32(v), 'be32At(b, p)');
 
 /** A zero-length attribute whose presence means true. */
 export const flag: Codec<true> = {
   name: 'flag',
+  inline: '(n === 0 ? true : RAW)',
   decode: (_b, _o, len) => (len === 0 ? true : RAW),
   encode: () => {},
 };
 
-/** Opaque bytes, copied out of the receive buffer. */
+/**
+ * Opaque bytes: a view of the decoded buffer (no copy). Copy it if you reuse
+ * that buffer; the socket decodes each datagram from a fresh copy.
+ */
 export const binary: Codec<Uint8Array> = {
   name: 'binary',
-  decode: (b, off, len) => b.slice(off, off + len),
+  decode: (b, off, len) => b.subarray(off, off + len),
   encode: (w, v) => w.bytes(v),
+  inline: 'b.subarray(p, p + n)',
 };
 
 /**
@@ -114,6 +126,7 @@ export const lladdr: Codec<string> = {
   name: 'lladdr',
   decode: (b, off, len) => formatLladdr(b, off, len),
   encode: (w, v) => w.bytes(parseLladdr(v)),
+  inline: 'formatLladdr(b, p, n)',
 };
 
 /** IPv4 or IPv6 address as text; the payload length (4 or 16) says which. */
@@ -121,11 +134,13 @@ export const ip: Codec<string> = {
   name: 'ip',
   decode: (b, off, len) => (len === 4 ? formatIPv4(b, off) : len === 16 ? formatIPv6(b, off) : RAW),
   encode: (w, v) => w.bytes(parseIP(v)),
+  inline: '(n === 4 ? formatIPv4(b, p) : n === 16 ? formatIPv6(b, p) : RAW)',
 };
 
 export const ipv4: Codec<string> = {
   name: 'ipv4',
   decode: (b, off, len) => (len === 4 ? formatIPv4(b, off) : RAW),
+  inline: '(n === 4 ? formatIPv4(b, p) : RAW)',
   encode(w, v) {
     const bytes = parseIPv4(v);
     if (!bytes) throw new EncodeError(`not an IPv4 address: ${JSON.stringify(v)}`);
@@ -142,6 +157,14 @@ export type StructOf<F extends readonly (readonly [string, FieldType])[]> = {
 };
 
 const FIELD_SIZE: Record<FieldType, number> = { u8: 1, u16: 2, u32: 4, s32: 4, u64: 8, pad8: 1, pad16: 2, pad32: 4 };
+/** Read expressions for struct fields at offset O of b. */
+const FIELD_EXPR: Partial<Record<FieldType, string>> = {
+  u8: 'b[O]',
+  u16: '(b[O] | (b[O + 1] << 8))',
+  u32: 'u32At(b, O)',
+  s32: '(b[O] | (b[O + 1] << 8) | (b[O + 2] << 16) | (b[O + 3] << 24))',
+  u64: 'u64At(b, O)',
+};
 
 /** A fixed C struct: used for message headers and struct attributes. */
 export interface StructCodec<T> extends Codec<T> {
@@ -159,22 +182,15 @@ export interface StructCodec<T> extends Codec<T> {
 export function struct<const F extends readonly (readonly [string, FieldType])[]>(name: string, fields: F): StructCodec<StructOf<F> & { extra?: Uint8Array }> {
   type T = StructOf<F> & { extra?: Uint8Array };
   const size = fields.reduce((n, [, t]) => n + FIELD_SIZE[t], 0);
-  const read = (b: Uint8Array, off: number): T => {
-    const out: any = {};
-    let o = off;
-    for (const [key, t] of fields) {
-      switch (t) {
-        case 'u8': out[key] = b[o]; break;
-        case 'u16': out[key] = u16At(b, o); break;
-        case 'u32': out[key] = u32At(b, o); break;
-        case 's32': out[key] = s32At(b, o); break;
-        case 'u64': out[key] = u64At(b, o); break;
-        default: break; // padding: skipped on read, zeroed on write
-      }
-      o += FIELD_SIZE[t];
-    }
-    return out;
-  };
+  // A generated reader builds the object with one literal: one hidden class, no loop.
+  const props: string[] = [];
+  let at = 0;
+  for (const [key, t] of fields) {
+    const e = FIELD_EXPR[t]?.replace(/O/g, `o + ${at}`);
+    if (e) props.push(`${JSON.stringify(key)}: ${e}`);
+    at += FIELD_SIZE[t];
+  }
+  const read = new Function('u32At', 'u64At', `return function read_${name.replace(/\W/g, '_')}(b, o) { return { ${props.join(', ')} }; };`)(u32At, u64At) as (b: Uint8Array, o: number) => T;
   const write = (w: Writer, v: Partial<T>): void => {
     const src = v as any;
     for (const [key, t] of fields) {
@@ -195,7 +211,7 @@ export function struct<const F extends readonly (readonly [string, FieldType])[]
     decode(b, off, len) {
       if (len < size) return RAW;
       const out = read(b, off);
-      if (len > size) out.extra = b.slice(off + size, off + len);
+      if (len > size) out.extra = b.subarray(off + size, off + len);
       return out;
     },
     encode: write,
@@ -227,11 +243,15 @@ export interface Entry {
   flags: number;
 }
 
+export type TableDecoder = (b: Uint8Array, off: number, end: number, depth: number) => any;
+
 export interface AttrTable<S extends Record<string, Spec> = Record<string, Spec>> {
   readonly name: string;
   readonly spec: S;
   readonly byType: (Entry | undefined)[];
   readonly byKey: Map<string, Entry>;
+  /** Compiled on first use (tables may refer to each other through thunks). */
+  decoder?: TableDecoder;
 }
 
 /** Attribute values of a table: every key optional, unknown attributes under `#<type>`. */
@@ -250,49 +270,98 @@ export function attrs<const S extends Record<string, Spec>>(name: string, spec: 
   return { name, spec, byType, byKey };
 }
 
+const RAW_KEYS: string[] = [];
+const rawKey = (rawType: number): string => (RAW_KEYS[rawType] ??= '#' + rawType);
+
 function keepRaw(out: any, rawType: number, bytes: Uint8Array): void {
-  const key = '#' + rawType;
+  const key = rawKey(rawType);
   const prev = out[key];
   if (prev === undefined) out[key] = bytes;
   else if (Array.isArray(prev)) prev.push(bytes);
   else out[key] = [prev, bytes];
 }
 
-/** Decode the attributes in b[off, end) with a table. */
-export function decodeAttrs(table: AttrTable, b: Uint8Array, off: number, end: number, depth = 0): any {
-  if (depth > MAX_NEST_DEPTH) throw new DecodeError(`${table.name}: attributes nested deeper than ${MAX_NEST_DEPTH}`, off);
-  const out: any = {};
-  const byType = table.byType;
-  while (end - off >= 4) {
-    const len = b[off] | (b[off + 1] << 8);
-    const rawType = b[off + 2] | (b[off + 3] << 8);
-    if (len < 4) throw new DecodeError(`${table.name}: attribute length ${len} is below 4`, off);
-    if (len > end - off) throw new DecodeError(`${table.name}: attribute ${rawType & NLA_TYPE_MASK} length ${len} runs past the end (${end - off} bytes left)`, off);
-    const entry = byType[rawType & NLA_TYPE_MASK];
-    let value: any = RAW;
-    if (entry !== undefined) {
-      const flags = rawType & ~NLA_TYPE_MASK;
-      const nested = entry.codec.nestedFlag;
-      if (flags === entry.flags || nested) {
-        value = entry.codec.decode(b, off + 4, len - 4, depth + 1, out);
-        if (value !== RAW && nested && flags !== entry.flags) {
-          (out[NLA_FLAGS] ??= {})[entry.key] = flags;
-        }
-        const terminated = entry.codec.terminated;
-        if (terminated !== undefined && value !== RAW && (len > 4 && b[off + len - 1] === 0) !== terminated) {
-          (out[STR_NUL] ??= {})[entry.key] = !terminated;
-        }
+/**
+ * The general path for one attribute at b[off, off+len): flag overrides,
+ * repeats, NUL differences, unknown types. The compiled decoder takes a
+ * faster path for the common case and falls back to this.
+ */
+function decodeOneAttr(table: AttrTable, out: any, b: Uint8Array, off: number, len: number, rawType: number, depth: number): void {
+  const entry = table.byType[rawType & NLA_TYPE_MASK];
+  let value: any = RAW;
+  if (entry !== undefined) {
+    const flags = rawType & ~NLA_TYPE_MASK;
+    const nested = entry.codec.nestedFlag;
+    if (flags === entry.flags || nested) {
+      value = entry.codec.decode(b, off + 4, len - 4, depth + 1, out);
+      if (value !== RAW && nested && flags !== entry.flags) {
+        (out[NLA_FLAGS] ??= {})[entry.key] = flags;
       }
-      if (value !== RAW) {
-        if (entry.multi) (out[entry.key] ??= []).push(value);
-        else if (out[entry.key] === undefined) out[entry.key] = value;
-        else value = RAW; // a repeat we do not expect: keep it raw, in place
+      const terminated = entry.codec.terminated;
+      if (terminated !== undefined && value !== RAW && (len > 4 && b[off + len - 1] === 0) !== terminated) {
+        (out[STR_NUL] ??= {})[entry.key] = !terminated;
       }
     }
-    if (value === RAW) keepRaw(out, rawType, b.slice(off + 4, off + len));
-    off += align4(len);
+    if (value !== RAW) {
+      if (entry.multi) (out[entry.key] ??= []).push(value);
+      else if (out[entry.key] === undefined) out[entry.key] = value;
+      else value = RAW; // a repeat we do not expect: keep it raw, in place
+    }
   }
-  return out;
+  if (value === RAW) keepRaw(out, rawType, b.subarray(off + 4, off + len));
+}
+
+function attrError(table: AttrTable, b: Uint8Array, off: number, end: number): never {
+  const len = b[off] | (b[off + 1] << 8);
+  const type = (b[off + 2] | (b[off + 3] << 8)) & NLA_TYPE_MASK;
+  if (len < 4) throw new DecodeError(`${table.name}: attribute length ${len} is below 4`, off);
+  throw new DecodeError(`${table.name}: attribute ${type} length ${len} runs past the end (${end - off} bytes left)`, off);
+}
+
+/**
+ * Generate a decoder for one table: a switch on the attribute type whose
+ * cases read known scalars inline into fixed property names, so V8 sees one
+ * shape per attribute order. Anything unusual takes decodeOneAttr.
+ */
+function compileDecoder(table: AttrTable): TableDecoder {
+  const codecs: Codec<any>[] = [];
+  const cases: string[] = [];
+  for (const entry of table.byType) {
+    if (!entry || entry.multi) continue;
+    const key = JSON.stringify(entry.key);
+    let expr = entry.codec.inline;
+    if (entry.codec.terminated === true) expr = `(n > 0 && b[p + n - 1] === 0 ? c${codecs.length}.decode(b, p, n, depth + 1, out) : RAW)`;
+    else if (entry.codec.terminated === false) expr = `(n === 0 || b[p + n - 1] !== 0 ? c${codecs.length}.decode(b, p, n, depth + 1, out) : RAW)`;
+    else expr ??= `c${codecs.length}.decode(b, p, n, depth + 1, out)`;
+    codecs.push(entry.codec);
+    cases.push(`case ${entry.type | entry.flags}: if (out[${key}] === undefined) { v = ${expr}; if (v !== RAW) { out[${key}] = v; break; } } slow(table, out, b, off, len, t, depth); break;`);
+  }
+  const src = `return function decode_${table.name.replace(/\W/g, '_')}(b, off, end, depth) {
+    if (depth > ${MAX_NEST_DEPTH}) throw new DecodeError(table.name + ': attributes nested deeper than ${MAX_NEST_DEPTH}', off);
+    const out = {};
+    while (end - off >= 4) {
+      const len = b[off] | (b[off + 1] << 8);
+      if (len < 4 || len > end - off) attrError(table, b, off, end);
+      const t = b[off + 2] | (b[off + 3] << 8);
+      const p = off + 4, n = len - 4;
+      let v;
+      switch (t) {
+        ${cases.join('\n        ')}
+        default: slow(table, out, b, off, len, t, depth);
+      }
+      off += (len + 3) & ~3;
+    }
+    return out;
+  };`;
+  const names = codecs.map((_, i) => `c${i}`);
+  return new Function('table', 'RAW', 'slow', 'attrError', 'DecodeError', 'u64At', 'be32At', 'formatIPv4', 'formatIPv6', 'formatLladdr', ...names, src)(
+    table, RAW, decodeOneAttr, attrError, DecodeError, u64At, be32At, formatIPv4, formatIPv6, formatLladdr, ...codecs,
+  ) as TableDecoder;
+}
+
+/** Decode the attributes in b[off, end) with a table. Byte values are views of b. */
+export function decodeAttrs(table: AttrTable, b: Uint8Array, off: number, end: number, depth = 0): any {
+  return (table.decoder ??= compileDecoder(table))(b, off, end, depth);
 }
 
 /** Append one attribute (header, payload, padding) to the writer. */

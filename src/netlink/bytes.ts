@@ -153,8 +153,17 @@ export class Writer {
 
 const HEX: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
+const HEXCODE = Array.from({ length: 16 }, (_, i) => '0123456789abcdef'.charCodeAt(i));
+const hi = (x: number) => HEXCODE[x >> 4];
+const lo = (x: number) => HEXCODE[x & 15];
+
 /** Bytes as `02:00:00:00:00:01` (any length: MACs, tunnel addresses, infiniband GUIDs). */
 export function formatLladdr(b: Uint8Array, off: number, len: number): string {
+  if (len === 6) {
+    // One flat string in one allocation: MACs are most of what a link dump formats.
+    const a = b[off], c = b[off + 1], d = b[off + 2], e = b[off + 3], f = b[off + 4], g = b[off + 5];
+    return String.fromCharCode(hi(a), lo(a), 58, hi(c), lo(c), 58, hi(d), lo(d), 58, hi(e), lo(e), 58, hi(f), lo(f), 58, hi(g), lo(g));
+  }
   if (len === 0) return '';
   let s = HEX[b[off]];
   for (let i = 1; i < len; i++) s += ':' + HEX[b[off + i]];
@@ -173,8 +182,11 @@ export function parseLladdr(text: string): Uint8Array {
   return out;
 }
 
+const DEC: string[] = Array.from({ length: 256 }, (_, i) => String(i));
+const DEC_DOT: string[] = DEC.map((d) => d + '.');
+
 export function formatIPv4(b: Uint8Array, o: number): string {
-  return b[o] + '.' + b[o + 1] + '.' + b[o + 2] + '.' + b[o + 3];
+  return DEC_DOT[b[o]] + DEC_DOT[b[o + 1]] + DEC_DOT[b[o + 2]] + DEC[b[o + 3]];
 }
 
 /** IPv6 text in RFC 5952 form (lowercase, longest zero run compressed), like iproute2 prints. */

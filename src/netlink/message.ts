@@ -145,12 +145,12 @@ function decodeOne(b: Uint8Array, off: number, len: number, protocol: Protocol):
   if (type === NLMSG_DONE && end - body >= 4) {
     const m: DoneMessage = { type, flags, seq, port, error: s32At(b, body) };
     if (flags & NLM_F_ACK_TLVS) m.extack = decodeAttrs(NLMSGERR, b, body + 4, end);
-    else if (end - body > 4) return { type, flags, seq, port, payload: b.slice(body, end) };
+    else if (end - body > 4) return { type, flags, seq, port, payload: b.subarray(body, end) };
     return m;
   }
   const layout = protocol.layouts.get(type);
   if (layout === undefined || end - body < layout.header.size) {
-    return { type, flags, seq, port, payload: b.slice(body, end) };
+    return { type, flags, seq, port, payload: b.subarray(body, end) };
   }
   const header = layout.header.read(b, body);
   const attrs = decodeAttrs(layout.table, b, body + align4(layout.header.size), end);
@@ -158,7 +158,7 @@ function decodeOne(b: Uint8Array, off: number, len: number, protocol: Protocol):
 }
 
 function decodeError(b: Uint8Array, body: number, end: number, type: number, flags: number, seq: number, port: number): Message {
-  if (end - body < 4 + NLMSG_HDRLEN) return { type, flags, seq, port, payload: b.slice(body, end) };
+  if (end - body < 4 + NLMSG_HDRLEN) return { type, flags, seq, port, payload: b.subarray(body, end) };
   const error = s32At(b, body);
   const r = body + 4;
   const reqLen = u32At(b, r);
@@ -167,12 +167,12 @@ function decodeError(b: Uint8Array, body: number, end: number, type: number, fla
   let after = r + NLMSG_HDRLEN;
   if (error !== 0 && !(flags & NLM_F_CAPPED)) {
     if (reqLen < NLMSG_HDRLEN || reqLen > end - r) throw new DecodeError(`echoed request length ${reqLen} does not fit the error message`, r);
-    request.payload = b.slice(r + NLMSG_HDRLEN, r + reqLen);
+    request.payload = b.subarray(r + NLMSG_HDRLEN, r + reqLen);
     after = r + align4(reqLen);
   }
   const m: ErrorMessage = { type, flags, seq, port, error, request };
   if (flags & NLM_F_ACK_TLVS) m.extack = decodeAttrs(NLMSGERR, b, after, end);
-  else if (after < end) return { type, flags, seq, port, payload: b.slice(body, end) };
+  else if (after < end) return { type, flags, seq, port, payload: b.subarray(body, end) };
   return m;
 }
 

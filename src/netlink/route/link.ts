@@ -79,7 +79,8 @@ export const IFLA = attrs('IFLA', {
   mtu: [4, u32],
   link: [5, u32],
   qdisc: [6, cstring],
-  stats: [7, STATS],
+  /** The 32-bit counters: kept as bytes (decode with STATS if needed); stats64 has the same, wider. */
+  stats: [7, binary],
   cost: [8, binary],
   priority: [9, binary],
   master: [10, u32],
