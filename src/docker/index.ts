@@ -1,0 +1,3 @@
+// Container engine access (dockerode). Nothing else in src/ may talk to Docker.
+export { DockerError, resolveContainer } from './container.js';
+export type { DockerErrorCode, ResolveContainerOptions, ResolvedContainer } from './container.js';
