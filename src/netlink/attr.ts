@@ -69,7 +69,17 @@ export const u8 = fixed<number>('u8', 1, (b, o) => b[o], (w, v) => w.u8(v), 'b[p
 export const u16 = fixed<number>('u16', 2, u16At, (w, v) => w.u16(v), '(b[p] | (b[p + 1] << 8))');
 export const u32 = fixed<number>('u32', 4, u32At, (w, v) => w.u32(v), U32_EXPR);
 export const s32 = fixed<number>('s32', 4, s32At, (w, v) => w.s32(v), '(b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24))');
+/** u64 as a number; values past 2^53 (which a number cannot hold exactly) stay raw bytes. */
 export const u64 = fixed<number>('u64', 8, u64At, (w, v) => w.u64(v), 'u64At(b, p)');
+(u64 as any).decode = (b: Uint8Array, off: number, len: number) => (len === 8 && u32At(b, off + 4) <= 0x1fffff ? u64At(b, off) : RAW);
+(u64 as any).inline = '(n === 8 && u32At(b, p + 4) <= 2097151 ? u64At(b, p) : RAW)';
+
+/** NLA_UINT: a u32 or u64 by length (the kernel picks the smaller that fits). */
+export const uint: Codec<number> = {
+  name: 'uint',
+  decode: (b, off, len) => (len === 4 ? u32At(b, off) : len === 8 && u32At(b, off + 4) <= 0x1fffff && u32At(b, off + 4) !== 0 ? u64At(b, off) : RAW),
+  encode: (w, v) => (v > 0xffffffff ? w.u64(v) : w.u32(v)),
+};
 export const be16 = fixed<number>('be16', 2, be16At, (w, v) => w.be16(v), '((b[p] << 8) | b[p + 1])');
 export const be32 = fixed<number>('be32', 4, be32At, (w, v) => w.be32(v), 'be32At(b, p)');
 
@@ -190,6 +200,8 @@ export function struct<const F extends readonly (readonly [string, FieldType])[]
     if (e) props.push(`${JSON.stringify(key)}: ${e}`);
     at += FIELD_SIZE[t];
   }
+  const u64At_: number[] = [];
+  fields.reduce((o, [, t]) => { if (t === 'u64') u64At_.push(o); return o + FIELD_SIZE[t]; }, 0);
   const read = new Function('u32At', 'u64At', `return function read_${name.replace(/\W/g, '_')}(b, o) { return { ${props.join(', ')} }; };`)(u32At, u64At) as (b: Uint8Array, o: number) => T;
   const write = (w: Writer, v: Partial<T>): void => {
     const src = v as any;
@@ -210,6 +222,8 @@ export function struct<const F extends readonly (readonly [string, FieldType])[]
     name, size, read, write,
     decode(b, off, len) {
       if (len < size) return RAW;
+      // A u64 past 2^53 cannot be a number exactly: keep the struct as bytes.
+      for (const at of u64At_) if (u32At(b, off + at + 4) > 0x1fffff) return RAW;
       const out = read(b, off);
       if (len > size) out.extra = b.subarray(off + size, off + len);
       return out;
@@ -354,8 +368,8 @@ function compileDecoder(table: AttrTable): TableDecoder {
     return out;
   };`;
   const names = codecs.map((_, i) => `c${i}`);
-  return new Function('table', 'RAW', 'slow', 'attrError', 'DecodeError', 'u64At', 'be32At', 'formatIPv4', 'formatIPv6', 'formatLladdr', ...names, src)(
-    table, RAW, decodeOneAttr, attrError, DecodeError, u64At, be32At, formatIPv4, formatIPv6, formatLladdr, ...codecs,
+  return new Function('table', 'RAW', 'slow', 'attrError', 'DecodeError', 'u32At', 'u64At', 'be32At', 'formatIPv4', 'formatIPv6', 'formatLladdr', ...names, src)(
+    table, RAW, decodeOneAttr, attrError, DecodeError, u32At, u64At, be32At, formatIPv4, formatIPv6, formatLladdr, ...codecs,
   ) as TableDecoder;
 }
 
@@ -423,15 +437,20 @@ export function nested<T = any>(table: AttrTable | (() => AttrTable), opts: { fl
  * keyed by IFLA_INFO_KIND. Kinds not in the map stay raw bytes.
  */
 export function byKind(siblingKey: string, kinds: Record<string, Codec<any>>): Codec<any> {
+  // Own keys only: a kind named "constructor" must not find Object.prototype's.
+  const kindOf = (parent: any): Codec<any> | undefined => {
+    const k = parent?.[siblingKey];
+    return typeof k === 'string' && Object.hasOwn(kinds, k) ? kinds[k] : undefined;
+  };
   return {
     name: 'byKind',
     decode(b, off, len, depth, parent) {
-      const codec = kinds[parent?.[siblingKey]];
+      const codec = kindOf(parent);
       return codec ? codec.decode(b, off, len, depth, parent) : RAW;
     },
     encode(w, v, parent) {
       if (v instanceof Uint8Array) return w.bytes(v);
-      const codec = kinds[parent?.[siblingKey]];
+      const codec = kindOf(parent);
       if (!codec) throw new EncodeError(`no attribute layout for ${siblingKey} ${JSON.stringify(parent?.[siblingKey])}`);
       codec.encode(w, v, parent);
     },

@@ -22,3 +22,6 @@ export * from './route/protocol.js';
 export * from './request.js';
 export * from './kernel-error.js';
 export * from './route/link-requests.js';
+export * from './route/addr-requests.js';
+export * from './route/route-requests.js';
+export * from './route/neigh-requests.js';

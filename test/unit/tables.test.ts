@@ -188,29 +188,19 @@ describe('rtnetlink tables: link kinds', () => {
   });
 
   it('bridge port (slave data): the kernel\'s IFLA_BRPORT_* and iproute2\'s bridge_slave request', () => {
-    // link.ts does not route IFLA_INFO_SLAVE_DATA to LINK_SLAVE_DATA yet: decode the raw bytes with it here.
     const info = dumpedLink('vp0').attrs.linkinfo;
     assert.equal(info.slaveKind, 'bridge');
-    const bytes: Uint8Array = info.slaveData ?? info['#5'];
-    const port = LINK_SLAVE_DATA.decode(bytes, 0, bytes.length, 0, info);
+    const port = info.slaveData;
     assert.deepEqual(rawKeys(port), []);
     assert.equal(port.cost, 7);
     assert.equal(port.priority, 9);
     assert.equal(port.learning, 0);
     assert.equal(port.state, BR_STATE_FORWARDING);
     assert.equal(port.bridgeId.prio, 0x8000);
-    const w = new Writer();
-    LINK_SLAVE_DATA.encode(w, port, info);
-    assert.equal(hex(w.take()), hex(bytes));
 
     const reqInfo = linkRequest('link-set-bridge-slave').attrs.linkinfo;
     assert.equal(reqInfo.kind, 'bridge_slave');
-    const reqBytes: Uint8Array = reqInfo.slaveData ?? reqInfo['#5'];
-    const req = LINK_SLAVE_DATA.decode(reqBytes, 0, reqBytes.length, 0, reqInfo);
-    assert.deepEqual(req, { learning: 0, cost: 7, priority: 9 });
-    const w2 = new Writer();
-    encodeAttrs(w2, BRIDGE_PORT, req);
-    assert.equal(hex(w2.take()), hex(reqBytes));
+    assert.deepEqual(reqInfo.slaveData, { learning: 0, cost: 7, priority: 9 });
   });
 
   it('vlan (absent from this kernel): the request iproute2 sends decodes fully and encodes back', () => {

@@ -3,14 +3,17 @@
 // linux/if_link.h and the kernel's YNL spec rt-link.yaml.
 
 import {
-  attrs, struct, nested, byKind, binary, cstring, string, lladdr, u8, u32, s32, u64Struct, type AttrsOf,
+  attrs, struct, nested, byKind, binary, cstring, string, lladdr, u8, u16, u32, s32, uint, u64Struct, NLA_F_NESTED, type AttrsOf,
 } from '../attr.js';
-import { LINK_KINDS } from './kinds/index.js';
+import { LINK_KINDS, LINK_SLAVE_DATA } from './kinds/index.js';
 
 export const RTM_NEWLINK = 16;
 export const RTM_DELLINK = 17;
 export const RTM_GETLINK = 18;
 export const RTM_SETLINK = 19;
+/** Alternative names: `ip link property add dev X altname Y`. */
+export const RTM_NEWLINKPROP = 108;
+export const RTM_DELLINKPROP = 109;
 
 export { IFINFOMSG, type IfInfoMsg } from './headers.js';
 
@@ -69,7 +72,7 @@ export const LINKINFO = attrs('IFLA_LINKINFO', {
   data: [2, byKind('kind', LINK_KINDS)],
   xstats: [3, binary],
   slaveKind: [4, cstring],
-  slaveData: [5, byKind('slaveKind', {})],
+  slaveData: [5, LINK_SLAVE_DATA],
 });
 
 export const IFLA = attrs('IFLA', {
@@ -136,9 +139,15 @@ export const IFLA = attrs('IFLA', {
   tsoMaxSize: [59, u32],
   tsoMaxSegs: [60, u32],
   allmulti: [61, u32],
-  devlinkPort: [62, binary],
+  /** An empty nest the kernel flags NLA_F_NESTED. */
+  devlinkPort: [62, binary, { flags: NLA_F_NESTED }],
   gsoIpv4MaxSize: [63, u32],
   groIpv4MaxSize: [64, u32],
+  dpllPin: [65, binary, { flags: NLA_F_NESTED }],
+  maxPacingOffloadHorizon: [66, uint],
+  netnsImmutable: [67, u8],
+  headroom: [68, u16],
+  tailroom: [69, u16],
 });
 
 export type LinkAttrs = AttrsOf<typeof IFLA>;

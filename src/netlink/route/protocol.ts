@@ -2,7 +2,7 @@
 
 import { Protocol } from '../message.js';
 import { IFINFOMSG, IFADDRMSG, RTMSG, NDMSG, RTGENMSG } from './headers.js';
-import { IFLA, RTM_NEWLINK, RTM_DELLINK, RTM_GETLINK, RTM_SETLINK } from './link.js';
+import { IFLA, RTM_NEWLINK, RTM_DELLINK, RTM_GETLINK, RTM_SETLINK, RTM_NEWLINKPROP, RTM_DELLINKPROP } from './link.js';
 import { IFA, RTM_NEWADDR, RTM_DELADDR, RTM_GETADDR } from './addr.js';
 import { RTA, RTM_NEWROUTE, RTM_DELROUTE, RTM_GETROUTE } from './route.js';
 import {
@@ -14,8 +14,6 @@ export const NETLINK_ROUTE = 0;
 
 // Alternative interface names (`ip link property add dev X altname Y`) travel
 // in link-shaped messages of their own.
-const RTM_NEWLINKPROP = 108;
-const RTM_DELLINKPROP = 109;
 
 export const RTNETLINK = new Protocol('rtnetlink')
   .register([RTM_NEWLINK, RTM_DELLINK, RTM_GETLINK, RTM_SETLINK], { name: 'link', header: IFINFOMSG, table: IFLA })
