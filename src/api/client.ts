@@ -1,0 +1,102 @@
+// Vethcon: the library's entry point. Every call can target any namespace
+// ({ netns: 'pb-a' }, { netns: { pid } }, ...; the current one by default).
+// Results are plain JSON-serialisable objects.
+
+import { statSync } from 'node:fs';
+import { NetlinkSocket } from '../netlink/socket.js';
+import { RTNETLINK } from '../netlink/route/protocol.js';
+import type { Request } from '../netlink/request.js';
+import type { NetlinkError } from '../netlink/kernel-error.js';
+import { namedNetnsPath, validateNetnsName } from '../ns/index.js';
+import { Netns, type LinkName, type LinkAddOptions, type LinkSetOptions, type LinkFilter, type RouteOptions } from './netns.js';
+import { SocketCache, type NetnsTarget } from './sockets.js';
+import type { Link, Address, Route, Neighbour } from './convert.js';
+
+type In = { netns?: NetnsTarget };
+
+export class Vethcon {
+  private readonly sockets = new SocketCache();
+
+  /** A handle bound to one namespace (its socket opened once). */
+  async netns(target?: NetnsTarget): Promise<Netns> {
+    const socket = await this.sockets.get(target);
+    return new Netns(socket, socket.label);
+  }
+
+  readonly links = {
+    /** Like `ip link show`. */
+    list: async (o: In & LinkFilter = {}): Promise<Link[]> => (await this.netns(o.netns)).listLinks(o),
+    /** Like `ip link show dev NAME`. */
+    get: async (name: LinkName, o: In = {}): Promise<Link> => (await this.netns(o.netns)).getLink(name),
+    /** Like `ip link add ...`. */
+    add: async (o: In & LinkAddOptions): Promise<Link> => {
+      const { netns, ...rest } = o;
+      return (await this.netns(netns)).addLink(rest);
+    },
+    /** Like `ip link del dev NAME`. */
+    delete: async (name: LinkName, o: In = {}): Promise<void> => (await this.netns(o.netns)).deleteLink(name),
+    /** Like `ip link set dev NAME ...` (move with { netns: target } in the changes). */
+    set: async (name: LinkName, changes: LinkSetOptions, o: In = {}): Promise<void> => (await this.netns(o.netns)).setLink(name, changes),
+  };
+
+  readonly addresses = {
+    list: async (o: In & { dev?: LinkName; family?: 'inet' | 'inet6' } = {}): Promise<Address[]> => (await this.netns(o.netns)).listAddresses(o),
+    add: async (dev: LinkName, cidr: string, o: In & { nodad?: boolean; label?: string; replace?: boolean } = {}): Promise<void> => {
+      const { netns, ...rest } = o;
+      return (await this.netns(netns)).addAddress(dev, cidr, rest);
+    },
+    delete: async (dev: LinkName, cidr: string, o: In = {}): Promise<void> => (await this.netns(o.netns)).deleteAddress(dev, cidr),
+  };
+
+  readonly routes = {
+    list: async (o: In & { family?: 'inet' | 'inet6'; table?: number | 'all' } = {}): Promise<Route[]> => (await this.netns(o.netns)).listRoutes(o),
+    add: async (o: In & RouteOptions): Promise<void> => { const { netns, ...r } = o; return (await this.netns(netns)).addRoute(r); },
+    replace: async (o: In & RouteOptions): Promise<void> => { const { netns, ...r } = o; return (await this.netns(netns)).replaceRoute(r); },
+    delete: async (o: In & RouteOptions): Promise<void> => { const { netns, ...r } = o; return (await this.netns(netns)).deleteRoute(r); },
+  };
+
+  readonly neighbours = {
+    list: async (o: In = {}): Promise<Neighbour[]> => (await this.netns(o.netns)).listNeighbours(),
+    add: async (o: In & { dev: LinkName; dst: string; lladdr: string }): Promise<void> => { const { netns, ...n } = o; return (await this.netns(netns)).addNeighbour(n); },
+    delete: async (o: In & { dev: LinkName; dst: string }): Promise<void> => { const { netns, ...n } = o; return (await this.netns(netns)).deleteNeighbour(n); },
+  };
+
+  /** Named namespaces, like `ip netns add/del/list`. */
+  readonly namespaces = {
+    /** Like `ip netns add NAME`; its socket is opened inside it on the way (no extra hop). */
+    create: async (name: string): Promise<Netns> => {
+      validateNetnsName(name);
+      const [fd] = await this.sockets.threads.createNamed(name, { sockets: 1 });
+      const socket = new NetlinkSocket(fd, RTNETLINK, `netns ${name}`);
+      const st = statSync(namedNetnsPath(name));
+      this.sockets.adopt(st.dev, st.ino, socket);
+      return new Netns(socket, socket.label);
+    },
+    /** Like `ip netns del NAME`. */
+    delete: async (name: string): Promise<void> => {
+      validateNetnsName(name);
+      try {
+        const st = statSync(namedNetnsPath(name));
+        this.sockets.forget(st.dev, st.ino);
+      } catch { /* not there: deleteNamed reports it */ }
+      await this.sockets.threads.deleteNamed(name);
+    },
+    /** Like `ip netns list`. */
+    list: (): string[] => this.sockets.threads.listNamed(),
+  };
+
+  /** Many requests (from vethcon/netlink builders) in few sends, every ack matched. */
+  async batch(requests: Request[], o: In = {}): Promise<(NetlinkError | undefined)[]> {
+    return (await this.netns(o.netns)).batch(requests);
+  }
+
+  /** Close every socket and end the namespace worker. */
+  async close(): Promise<void> {
+    await this.sockets.close();
+  }
+}
+
+/** A new library instance; close() it when done (an idle one does not keep the process alive). */
+export function open(): Vethcon {
+  return new Vethcon();
+}

@@ -1,0 +1,197 @@
+// Decoded rtnetlink messages → the plain, JSON-serialisable objects the
+// library returns. Field names follow `ip -j` where one exists, in camelCase.
+
+import type { LayoutMessage } from '../netlink/message.js';
+import { OPERSTATES } from '../netlink/route/link.js';
+
+export interface Link {
+  ifindex: number;
+  ifname: string;
+  /** IFLA_INFO_KIND: 'veth', 'bridge', 'vxlan', ...; undefined for lo and physical devices. */
+  kind?: string;
+  /** Interface flags as iproute2 prints them: BROADCAST, MULTICAST, UP, LOWER_UP, NO-CARRIER, ... */
+  flags: string[];
+  up: boolean;
+  operstate: string;
+  mtu?: number;
+  address?: string;
+  broadcast?: string;
+  txqlen?: number;
+  group?: number;
+  /** Parent or peer ifindex (IFLA_LINK): for a veth, the peer's ifindex in its namespace. */
+  link?: number;
+  /** The namespace id (as this namespace knows it) where IFLA_LINK lives. */
+  linkNetnsid?: number;
+  master?: number;
+  alias?: string;
+  altnames?: string[];
+  /** IFLA_INFO_DATA for kinds we decode (vxlan id, macvlan mode, ...). */
+  kindData?: Record<string, unknown>;
+}
+
+const FLAG_NAMES: [number, string][] = [
+  [0x8, 'LOOPBACK'], [0x2, 'BROADCAST'], [0x10, 'POINTOPOINT'], [0x1000, 'MULTICAST'], [0x80, 'NOARP'],
+  [0x200, 'ALLMULTI'], [0x100, 'PROMISC'], [0x400, 'MASTER'], [0x800, 'SLAVE'], [0x4, 'DEBUG'],
+  [0x8000, 'DYNAMIC'], [0x4000, 'AUTOMEDIA'], [0x2000, 'PORTSEL'], [0x20, 'NOTRAILERS'], [0x1, 'UP'],
+  [0x10000, 'LOWER_UP'], [0x20000, 'DORMANT'], [0x40000, 'ECHO'],
+];
+
+/** Link flags in iproute2's order, with NO-CARRIER for a link that is up without carrier. */
+export function linkFlags(flags: number): string[] {
+  const out: string[] = [];
+  if (flags & 0x1 && !(flags & 0x40)) out.push('NO-CARRIER');
+  for (const [bit, name] of FLAG_NAMES) if (flags & bit) out.push(name);
+  return out;
+}
+
+/** Values safe for JSON: byte arrays become hex strings, nested objects are walked. */
+function plain(v: unknown): unknown {
+  if (v instanceof Uint8Array) return Buffer.from(v).toString('hex');
+  if (Array.isArray(v)) return v.map(plain);
+  if (v && typeof v === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) out[k] = plain(x);
+    return out;
+  }
+  return v;
+}
+
+export function toLink(m: LayoutMessage): Link {
+  const a = m.attrs;
+  const h = m.header;
+  const link: Link = {
+    ifindex: h.index,
+    ifname: a.ifname,
+    flags: linkFlags(h.flags),
+    up: (h.flags & 0x1) !== 0,
+    operstate: OPERSTATES[a.operstate] ?? 'UNKNOWN',
+  };
+  const info = a.linkinfo;
+  if (info?.kind !== undefined) link.kind = info.kind;
+  if (a.mtu !== undefined) link.mtu = a.mtu;
+  if (a.address !== undefined) link.address = a.address;
+  if (a.broadcast !== undefined) link.broadcast = a.broadcast;
+  if (a.txqlen !== undefined) link.txqlen = a.txqlen;
+  if (a.group !== undefined) link.group = a.group;
+  if (a.link !== undefined) link.link = a.link;
+  if (a.linkNetnsid !== undefined) link.linkNetnsid = a.linkNetnsid;
+  if (a.master !== undefined) link.master = a.master;
+  if (a.ifalias !== undefined) link.alias = a.ifalias;
+  if (a.propList?.altIfname) link.altnames = a.propList.altIfname;
+  if (info?.data && !(info.data instanceof Uint8Array)) link.kindData = plain(info.data) as Record<string, unknown>;
+  return link;
+}
+
+export interface Address {
+  ifindex: number;
+  family: 'inet' | 'inet6';
+  /** The address itself (IFA_LOCAL for IPv4, IFA_ADDRESS for IPv6). */
+  address: string;
+  prefixlen: number;
+  /** `address/prefixlen`, the way it was added. */
+  cidr: string;
+  /** The peer, on point-to-point links where it differs from the local address. */
+  peer?: string;
+  broadcast?: string;
+  label?: string;
+  scope: string;
+  flags: number;
+}
+
+const SCOPES: Record<number, string> = { 0: 'global', 200: 'site', 253: 'link', 254: 'host', 255: 'nowhere' };
+export const scopeName = (n: number): string => SCOPES[n] ?? String(n);
+
+export function toAddress(m: LayoutMessage): Address {
+  const a = m.attrs;
+  const h = m.header;
+  const local = a.local ?? a.address;
+  const out: Address = {
+    ifindex: h.index,
+    family: h.family === 10 ? 'inet6' : 'inet',
+    address: local,
+    prefixlen: h.prefixlen,
+    cidr: `${local}/${h.prefixlen}`,
+    scope: scopeName(h.scope),
+    flags: a.flags ?? h.flags,
+  };
+  if (a.local !== undefined && a.address !== undefined && a.address !== a.local) out.peer = a.address;
+  if (a.broadcast !== undefined) out.broadcast = a.broadcast;
+  if (a.label !== undefined) out.label = a.label;
+  return out;
+}
+
+export interface NextHop {
+  gateway?: string;
+  ifindex: number;
+  /** iproute2's weight: rtnh_hops + 1. */
+  weight: number;
+}
+
+export interface Route {
+  family: 'inet' | 'inet6';
+  /** Destination as `prefix/len`, or 'default'. */
+  dst: string;
+  gateway?: string;
+  /** Output device ifindex. */
+  oif?: number;
+  prefsrc?: string;
+  /** The metric (`ip route ... metric N`). */
+  priority?: number;
+  table: number;
+  protocol: number;
+  scope: string;
+  type: number;
+  multipath?: NextHop[];
+}
+
+export function toRoute(m: LayoutMessage): Route {
+  const a = m.attrs;
+  const h = m.header;
+  const out: Route = {
+    family: h.family === 10 ? 'inet6' : 'inet',
+    dst: a.dst !== undefined ? `${a.dst}/${h.dstLen}` : h.dstLen === 0 ? 'default' : `0.0.0.0/${h.dstLen}`,
+    table: a.table ?? h.table,
+    protocol: h.protocol,
+    scope: scopeName(h.scope),
+    type: h.type,
+  };
+  if (a.gateway !== undefined) out.gateway = a.gateway;
+  if (a.oif !== undefined) out.oif = a.oif;
+  if (a.prefsrc !== undefined) out.prefsrc = a.prefsrc;
+  if (a.priority !== undefined) out.priority = a.priority;
+  if (a.multipath) {
+    out.multipath = a.multipath.map((nh: any) => {
+      const hop: NextHop = { ifindex: nh.ifindex, weight: nh.hops + 1 };
+      if (nh.attrs?.gateway !== undefined) hop.gateway = nh.attrs.gateway;
+      return hop;
+    });
+  }
+  return out;
+}
+
+export interface Neighbour {
+  ifindex: number;
+  family: 'inet' | 'inet6';
+  dst: string;
+  lladdr?: string;
+  /** NUD_* state names, e.g. ['PERMANENT'] or ['REACHABLE']. */
+  state: string[];
+}
+
+const NUD: [number, string][] = [
+  [0x01, 'INCOMPLETE'], [0x02, 'REACHABLE'], [0x04, 'STALE'], [0x08, 'DELAY'], [0x10, 'PROBE'],
+  [0x20, 'FAILED'], [0x40, 'NOARP'], [0x80, 'PERMANENT'],
+];
+
+export function toNeighbour(m: LayoutMessage): Neighbour {
+  const a = m.attrs;
+  const h = m.header;
+  const out: Neighbour = {
+    ifindex: h.ifindex,
+    family: h.family === 10 ? 'inet6' : 'inet',
+    dst: a.dst,
+    state: NUD.filter(([bit]) => h.state & bit).map(([, name]) => name),
+  };
+  if (a.lladdr !== undefined) out.lladdr = a.lladdr;
+  return out;
+}

@@ -1,0 +1,293 @@
+// Netns: everything the library does inside one network namespace, through
+// that namespace's socket. Inputs are checked (zod) before any request; every
+// kernel refusal names what was being done and where.
+
+import { openSync, closeSync } from 'node:fs';
+import { z } from 'zod';
+import type { NetlinkSocket } from '../netlink/socket.js';
+import type { Request } from '../netlink/request.js';
+import type { NetlinkError } from '../netlink/kernel-error.js';
+import type { LayoutMessage } from '../netlink/message.js';
+import { addLink, setLink, deleteLink, getLink, dumpLinks, type NewLinkSpec, type LinkSettings } from '../netlink/route/link-requests.js';
+import { addAddress, deleteAddress, dumpAddresses, AF_INET, AF_INET6 } from '../netlink/route/addr-requests.js';
+import { addRoute, replaceRoute, deleteRoute, dumpRoutes, type RouteSpec } from '../netlink/route/route-requests.js';
+import { addNeighbour, deleteNeighbour, dumpNeighbours } from '../netlink/route/neigh-requests.js';
+import { RTEXT_FILTER_SKIP_STATS, RTEXT_FILTER_VF } from '../netlink/route/link.js';
+import { resolveNetns } from '../ns/index.js';
+import { toLink, toAddress, toRoute, toNeighbour, type Link, type Address, type Route, type Neighbour } from './convert.js';
+import { toRef, type NetnsTarget } from './sockets.js';
+import * as rules from '../wire/schema.js';
+
+/** A link named or numbered: 'eth0' or its ifindex. */
+export type LinkName = string | number;
+
+const linkName = z.union([rules.ifname, z.number().int().positive()]);
+const target = z.union([z.string(), z.object({ name: z.string() }), z.object({ pid: z.number() }), z.object({ path: z.string() }), z.object({ current: z.literal(true) })]);
+
+const linkAddSchema = z.object({
+  ifname: rules.ifname,
+  kind: z.enum(['veth', 'bridge', 'vxlan', 'macvlan', 'macvtap']),
+  mtu: rules.mtu.optional(),
+  address: rules.mac.optional(),
+  up: z.boolean().optional(),
+  master: linkName.optional(),
+  txqlen: z.number().int().nonnegative().optional(),
+  alias: z.string().max(255).optional(),
+  peer: z.object({
+    ifname: rules.ifname,
+    netns: target.optional(),
+    mtu: rules.mtu.optional(),
+    address: rules.mac.optional(),
+  }).optional(),
+  vxlan: z.object({
+    id: z.number().int().min(0).max(0xffffff),
+    local: z.string().optional(),
+    remote: z.string().optional(),
+    group: z.string().optional(),
+    port: z.number().int().min(1).max(65535).optional(),
+    dev: linkName.optional(),
+    learning: z.boolean().optional(),
+    ttl: z.number().int().min(0).max(255).optional(),
+  }).optional(),
+  macvlan: z.object({
+    parent: linkName,
+    mode: z.enum(['private', 'vepa', 'bridge', 'passthru', 'source']).optional(),
+  }).optional(),
+}).superRefine((v, ctx) => {
+  if (v.kind === 'veth' && !v.peer) ctx.addIssue({ code: 'custom', path: ['peer'], message: 'a veth needs a peer: { ifname }' });
+  if (v.kind !== 'veth' && v.peer) ctx.addIssue({ code: 'custom', path: ['peer'], message: `only a veth has a peer, not a ${v.kind}` });
+  if (v.kind === 'vxlan' && !v.vxlan) ctx.addIssue({ code: 'custom', path: ['vxlan'], message: 'a vxlan needs vxlan: { id }' });
+  if ((v.kind === 'macvlan' || v.kind === 'macvtap') && !v.macvlan) ctx.addIssue({ code: 'custom', path: ['macvlan'], message: `a ${v.kind} needs macvlan: { parent }` });
+});
+export type LinkAddOptions = z.input<typeof linkAddSchema>;
+
+const linkSetSchema = z.object({
+  up: z.boolean().optional(),
+  mtu: rules.mtu.optional(),
+  address: rules.mac.optional(),
+  ifname: rules.ifname.optional(),
+  master: z.union([linkName, z.null()]).optional(),
+  alias: z.string().max(255).optional(),
+  txqlen: z.number().int().nonnegative().optional(),
+  netns: target.optional(),
+});
+export type LinkSetOptions = z.input<typeof linkSetSchema>;
+
+const routeSchema = z.object({
+  dst: z.union([z.literal('default'), rules.cidr]),
+  gateway: z.string().optional(),
+  dev: linkName.optional(),
+  metric: z.number().int().nonnegative().optional(),
+  table: z.number().int().min(1).max(0xffffffff).optional(),
+  prefsrc: z.string().optional(),
+  family: z.enum(['inet', 'inet6']).optional(),
+});
+export type RouteOptions = z.input<typeof routeSchema>;
+
+const neighSchema = z.object({
+  dev: linkName,
+  dst: z.string(),
+  lladdr: rules.mac.optional(),
+});
+
+/** Parse with zod; a failure is a ValidationError naming each broken field. */
+export class ValidationError extends Error {
+  override name = 'ValidationError';
+  readonly code = 'EINVAL';
+}
+export function check<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const r = schema.safeParse(value);
+  if (!r.success) throw new ValidationError(rules.describeIssues(r.error, what));
+  return r.data;
+}
+
+export interface LinkFilter {
+  kind?: string;
+  ifname?: string;
+  up?: boolean;
+  /** Ask the kernel for counters too (slower; off by default). */
+  stats?: boolean;
+}
+
+export class Netns {
+  constructor(readonly socket: NetlinkSocket, readonly label: string) {}
+
+  // ------------------------------------------------------------------ links
+
+  /** Like `ip link show`. */
+  async listLinks(filter: LinkFilter = {}): Promise<Link[]> {
+    const mask = RTEXT_FILTER_VF | (filter.stats ? 0 : RTEXT_FILTER_SKIP_STATS);
+    const links = await this.socket.dump(dumpLinks(mask), `list links in ${this.label}`, { map: toLink, retries: 3 });
+    return links.filter((l) => (filter.kind === undefined || l.kind === filter.kind)
+      && (filter.ifname === undefined || l.ifname === filter.ifname)
+      && (filter.up === undefined || l.up === filter.up));
+  }
+
+  /** Like `ip link show dev NAME`. */
+  async getLink(name: LinkName): Promise<Link> {
+    check(linkName, name, 'link');
+    const [reply] = await this.socket.request(getLink(typeof name === 'number' ? { index: name } : { ifname: name }, RTEXT_FILTER_VF | RTEXT_FILTER_SKIP_STATS), `find link ${name} in ${this.label}`, { noAck: true });
+    return toLink(reply);
+  }
+
+  /** The ifindex of a link named or numbered. */
+  async ifindex(name: LinkName): Promise<number> {
+    return typeof name === 'number' ? name : (await this.getLink(name)).ifindex;
+  }
+
+  /** Like `ip link add NAME type KIND ...`; a veth peer may be created directly in another namespace. */
+  async addLink(options: LinkAddOptions): Promise<Link> {
+    const o = check(linkAddSchema, options, 'link');
+    const spec: NewLinkSpec = { ifname: o.ifname, kind: o.kind, address: o.address, mtu: o.mtu, txqlen: o.txqlen, ifalias: o.alias, up: o.up };
+    if (o.master !== undefined) spec.master = await this.ifindex(o.master);
+    if (o.vxlan) {
+      const x = o.vxlan;
+      const data: Record<string, unknown> = {};
+      if (x.dev !== undefined) data.link = await this.ifindex(x.dev);
+      data.id = x.id;
+      if (x.local) data.local = x.local;
+      if (x.remote ?? x.group) data.group = x.remote ?? x.group;
+      if (x.ttl !== undefined) data.ttl = x.ttl;
+      if (x.learning !== undefined) data.learning = x.learning ? 1 : 0;
+      data.port = x.port ?? 4789;
+      spec.data = data;
+    }
+    if (o.macvlan) {
+      spec.link = await this.ifindex(o.macvlan.parent);
+      spec.data = { mode: o.macvlan.mode ?? 'bridge' };
+    }
+    const peerFd = o.peer?.netns !== undefined ? openNetnsFd(o.peer.netns) : undefined;
+    try {
+      if (o.peer) spec.peer = { ifname: o.peer.ifname, mtu: o.peer.mtu, address: o.peer.address, netNsFd: peerFd };
+      const where = o.peer?.netns !== undefined ? ` (peer ${o.peer.ifname} in ${resolveNetns(toRef(o.peer.netns)).label})` : '';
+      await this.socket.request(addLink(spec), `add link ${o.ifname} (${o.kind}) in ${this.label}${where}`);
+    } finally {
+      if (peerFd !== undefined) closeSync(peerFd);
+    }
+    return this.getLink(o.ifname);
+  }
+
+  /** Like `ip link del dev NAME` (a veth takes its peer with it). */
+  async deleteLink(name: LinkName): Promise<void> {
+    check(linkName, name, 'link');
+    await this.socket.request(deleteLink(typeof name === 'number' ? { index: name } : { ifname: name }), `delete link ${name} in ${this.label}`);
+  }
+
+  /** Like `ip link set dev NAME [up|down] [mtu N] [address A] [name N] [master M|nomaster] [alias S] [netns NS]`. */
+  async setLink(name: LinkName, changes: LinkSetOptions): Promise<void> {
+    check(linkName, name, 'link');
+    const c = check(linkSetSchema, changes, 'link change');
+    const index = await this.ifindex(name);
+    const settings: LinkSettings & { ifname?: string } = { up: c.up, mtu: c.mtu, address: c.address, ifname: c.ifname, ifalias: c.alias, txqlen: c.txqlen };
+    if (c.master !== undefined) settings.master = c.master === null ? 0 : await this.ifindex(c.master);
+    const fd = c.netns !== undefined ? openNetnsFd(c.netns) : undefined;
+    try {
+      if (fd !== undefined) settings.netNsFd = fd;
+      await this.socket.request(setLink(index, dropUndefined(settings)), `set link ${name} in ${this.label}`);
+    } finally {
+      if (fd !== undefined) closeSync(fd);
+    }
+  }
+
+  // -------------------------------------------------------------- addresses
+
+  /** Like `ip addr show [dev NAME]`. */
+  async listAddresses(options: { dev?: LinkName; family?: 'inet' | 'inet6' } = {}): Promise<Address[]> {
+    const family = options.family === 'inet' ? AF_INET : options.family === 'inet6' ? AF_INET6 : 0;
+    const index = options.dev !== undefined ? await this.ifindex(options.dev) : undefined;
+    const all = await this.socket.dump(dumpAddresses(family), `list addresses in ${this.label}`, { map: toAddress, retries: 3 });
+    return index === undefined ? all : all.filter((a) => a.ifindex === index);
+  }
+
+  /** Like `ip addr add CIDR dev NAME`. */
+  async addAddress(dev: LinkName, cidr: string, options: { nodad?: boolean; label?: string; replace?: boolean } = {}): Promise<void> {
+    check(rules.cidr, cidr, 'address');
+    const index = await this.ifindex(dev);
+    await this.socket.request(addAddress({ index, cidr, ...options }), `add address ${cidr} to ${dev} in ${this.label}`);
+  }
+
+  /** Like `ip addr del CIDR dev NAME`. */
+  async deleteAddress(dev: LinkName, cidr: string): Promise<void> {
+    check(rules.cidr, cidr, 'address');
+    const index = await this.ifindex(dev);
+    await this.socket.request(deleteAddress({ index, cidr }), `delete address ${cidr} from ${dev} in ${this.label}`);
+  }
+
+  // ----------------------------------------------------------------- routes
+
+  /** Like `ip route show [table T]` (all tables with table: 'all'). */
+  async listRoutes(options: { family?: 'inet' | 'inet6'; table?: number | 'all' } = {}): Promise<Route[]> {
+    const family = options.family === 'inet6' ? AF_INET6 : AF_INET;
+    const table = options.table === 'all' ? undefined : options.table ?? 254;
+    const routes = await this.socket.dump(dumpRoutes(family, table), `list routes in ${this.label}`, { map: toRoute, retries: 3 });
+    // Older kernels ignore the table filter: apply it here too.
+    return table === undefined ? routes : routes.filter((r) => r.table === table);
+  }
+
+  async addRoute(route: RouteOptions): Promise<void> {
+    await this.routeChange(route, addRoute, 'add');
+  }
+
+  async replaceRoute(route: RouteOptions): Promise<void> {
+    await this.routeChange(route, replaceRoute, 'replace');
+  }
+
+  async deleteRoute(route: RouteOptions): Promise<void> {
+    await this.routeChange(route, deleteRoute, 'delete');
+  }
+
+  private async routeChange(route: RouteOptions, build: (s: RouteSpec) => Request, verb: string): Promise<void> {
+    const r = check(routeSchema, route, 'route');
+    const spec: RouteSpec = {
+      dst: r.dst, gateway: r.gateway, priority: r.metric, table: r.table, prefsrc: r.prefsrc,
+      family: r.family === 'inet6' ? AF_INET6 : r.family === 'inet' ? AF_INET : undefined,
+    };
+    if (r.dev !== undefined) spec.oif = await this.ifindex(r.dev);
+    await this.socket.request(build(dropUndefined(spec)), `${verb} route ${r.dst}${r.gateway ? ' via ' + r.gateway : ''} in ${this.label}`);
+  }
+
+  // ------------------------------------------------------------- neighbours
+
+  /** Like `ip neigh show`. */
+  async listNeighbours(): Promise<Neighbour[]> {
+    return this.socket.dump(dumpNeighbours(), `list neighbours in ${this.label}`, { map: toNeighbour, retries: 3 });
+  }
+
+  /** Like `ip neigh add DST lladdr MAC dev NAME nud permanent`. */
+  async addNeighbour(n: { dev: LinkName; dst: string; lladdr: string }): Promise<void> {
+    const v = check(neighSchema, n, 'neighbour');
+    const ifindex = await this.ifindex(v.dev);
+    await this.socket.request(addNeighbour({ ifindex, dst: v.dst, lladdr: v.lladdr }), `add neighbour ${v.dst} on ${v.dev} in ${this.label}`);
+  }
+
+  async deleteNeighbour(n: { dev: LinkName; dst: string }): Promise<void> {
+    const v = check(neighSchema, n, 'neighbour');
+    const ifindex = await this.ifindex(v.dev);
+    await this.socket.request(deleteNeighbour({ ifindex, dst: v.dst }), `delete neighbour ${v.dst} on ${v.dev} in ${this.label}`);
+  }
+
+  // ------------------------------------------------------------------- bulk
+
+  /**
+   * Send many requests (from the vethcon/netlink builders) in as few sends as
+   * possible, each acked. Resolves per request: undefined, or its NetlinkError.
+   */
+  batch(requests: Request[], what = 'batch request'): Promise<(NetlinkError | undefined)[]> {
+    return this.socket.batch(requests.map((req, i) => ({ req, operation: `${what} ${i + 1} in ${this.label}` })));
+  }
+
+  /** Raw access: one request, its replies as decoded messages. */
+  request(req: Request, operation: string, opts?: { noAck?: boolean }): Promise<LayoutMessage[]> {
+    return this.socket.request(req, `${operation} in ${this.label}`, opts);
+  }
+}
+
+/** An fd for a namespace, for IFLA_NET_NS_FD; opening the file needs no setns. */
+export function openNetnsFd(t: NetnsTarget): number {
+  return openSync(resolveNetns(toRef(t)).path, 'r');
+}
+
+function dropUndefined<T extends object>(o: T): T {
+  for (const k of Object.keys(o) as (keyof T)[]) if (o[k] === undefined) delete o[k];
+  return o;
+}

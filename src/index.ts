@@ -1,0 +1,10 @@
+// vethcon: wire network namespaces (Docker containers, named netns, PIDs,
+// namespace files) together with veth pairs, over our own netlink code.
+// The pure codec is importable alone as 'vethcon/netlink'.
+
+export { Vethcon, open } from './api/client.js';
+export { Netns, ValidationError, type LinkName, type LinkAddOptions, type LinkSetOptions, type LinkFilter, type RouteOptions } from './api/netns.js';
+export type { NetnsTarget } from './api/sockets.js';
+export type { Link, Address, Route, Neighbour, NextHop } from './api/convert.js';
+export { NetlinkError } from './netlink/kernel-error.js';
+export { NetnsError, type NetnsRef } from './ns/index.js';
