@@ -1,0 +1,384 @@
+// The only file in vethcon that imports ffi-rs: the few libc calls the netlink
+// socket and the namespace workers need (socket, send/recv, setns, unshare,
+// mount...). Nothing in the pure codec imports this file.
+//
+// Loading: importing this module loads ffi-rs on the importing thread. ffi-rs
+// must be loaded on the MAIN thread before any worker thread loads it, or the
+// process segfaults when that worker exits; src/ns/pool.ts imports this module
+// (on the main thread) before it starts a worker for exactly that reason.
+//
+// Speed (see bench/ffi/calls.ts): every call goes through ffi-rs's native
+// `load()` with one prebuilt params object per function (only `paramsValue`
+// changes), ~3x cheaper than `define()` wrappers. Buffers on the hot path are
+// passed as their raw address (a U64), ~1.5 µs cheaper per call than a U8Array
+// param; see addressOf() for why that is safe. The prebuilt binary is required
+// directly (see loadBinding), which saves ~10 ms per thread that loads it.
+//
+// errno: calls that can fail use ffi-rs `errno: true`, which reads errno inside
+// the same native call right after the C function returns. It costs ~1 µs per
+// call (ffi-rs formats a message string), and there is no cheaper way that is
+// correct: retrying a failed call to learn its errno would swallow a one-shot
+// netlink ENOBUFS, and reading errno in a later call can see it overwritten.
+
+import { createRequire } from 'node:module';
+import type { ArrayConstructorOptions, DataType, FFITypeTag, load as ffiLoad, open as ffiOpen } from 'ffi-rs';
+import { errnoName, errnoText, EPERM } from './errno.js';
+
+// ---------------------------------------------------------------- constants
+
+export const AF_NETLINK = 16;
+export const NETLINK_ROUTE = 0;
+export const MSG_PEEK = 0x2;
+export const MSG_TRUNC = 0x20;
+export const MSG_DONTWAIT = 0x40;
+export const O_RDONLY = 0;
+export const O_CLOEXEC = 0o2000000;
+export const CLONE_NEWNS = 0x00020000;
+export const CLONE_NEWNET = 0x40000000;
+export const MS_BIND = 4096;
+export const MS_REC = 16384;
+export const MS_SHARED = 1 << 20;
+export const MNT_DETACH = 2;
+
+const SOCK_RAW = 3;
+const SOCK_CLOEXEC = 0o2000000;
+const SOL_SOCKET = 1;
+const SO_SNDBUF = 7;
+const SO_RCVBUF = 8;
+const SO_RCVBUFFORCE = 33;
+const SOL_NETLINK = 270;
+const NETLINK_CAP_ACK = 10;
+const NETLINK_EXT_ACK = 11;
+const NETLINK_GET_STRICT_CHK = 12;
+const SOCKET_BUFFER_BYTES = 1 << 20;
+const SOCKADDR_NL_BYTES = 12; // sa_family u16, pad u16, nl_pid u32, nl_groups u32
+
+// ---------------------------------------------------------------- errors
+
+/** A failed system call: `setns: Operation not permitted (EPERM)`. */
+export class SysError extends Error {
+  readonly errno: number;
+  readonly code: string;
+  readonly syscall: string;
+  constructor(syscall: string, errno: number, detail?: string) {
+    const code = errnoName(errno);
+    const what = detail ? `${syscall} ${detail}` : syscall;
+    super(`${what}: ${errnoText(errno)} (${code})`);
+    this.name = 'SysError';
+    this.errno = errno;
+    this.code = code;
+    this.syscall = syscall;
+  }
+}
+
+// ---------------------------------------------------------------- ffi plumbing
+
+interface Binding {
+  load: typeof ffiLoad;
+  open: typeof ffiOpen;
+}
+
+// ffi-rs's index.js picks its platform package only after a musl check that
+// builds a full process.report (~10 ms on every thread that loads it), and its
+// load() wrapper re-maps paramsType on every call. Where we can name the
+// prebuilt binary (same file index.js would load) we require it directly; on
+// any failure we fall back to the documented entry point.
+function loadBinding(): Binding {
+  const require = createRequire(import.meta.url);
+  if (process.platform === 'linux' && (process.arch === 'x64' || process.arch === 'arm64')) {
+    const requireFromFfiRs = createRequire(require.resolve('ffi-rs'));
+    for (const libc of ['gnu', 'musl']) {
+      try {
+        return requireFromFfiRs(`@yuuang/ffi-rs-linux-${process.arch}-${libc}`) as Binding;
+      } catch {
+        // not installed, or not this libc: try the next
+      }
+    }
+  }
+  return require('ffi-rs') as Binding;
+}
+
+const binding = loadBinding();
+const LIB = 'libc';
+binding.open({ library: LIB, path: '' }); // '' = the running process, which has libc
+
+type ParamType = DataType | ArrayConstructorOptions;
+/** One prebuilt ffi-rs params object per C function; calls only mutate paramsValue. */
+interface Call {
+  library: string;
+  funcName: string;
+  retType: DataType;
+  paramsType: ParamType[];
+  paramsValue: unknown[];
+  errno: boolean;
+  freeResultMemory: boolean;
+}
+interface WithErrno {
+  value: number;
+  errnoCode: number;
+}
+// ffi-rs's typings cannot express a reused params object; the shapes above are
+// exactly what its load() reads.
+const rawLoad = binding.load as unknown as (call: Call) => unknown;
+
+// ffi-rs DataType numbers (its public enum; local so no runtime import of index.js).
+const STR = 0 as DataType.String;
+const I32 = 1 as DataType.I32;
+const I64 = 8 as DataType.I64;
+const U8_ARRAY = 10 as DataType.U8Array;
+const U64 = 12 as DataType.U64;
+const ARRAY_TAG = 997 as unknown as FFITypeTag; // FFITypeTag.Array, as arrayConstructor() sets it
+const bytes = (): ArrayConstructorOptions => ({ type: U8_ARRAY, length: 0, ffiTypeTag: ARRAY_TAG });
+
+function prepare(funcName: string, retType: DataType, paramsType: ParamType[], errno = true): Call {
+  return { library: LIB, funcName, retType, paramsType, paramsValue: new Array(paramsType.length), errno, freeResultMemory: false };
+}
+
+/** Calls a C function that returns -1 and sets errno on failure: returns the value, or -errno. */
+function invoke(call: Call): number {
+  const result = rawLoad(call) as WithErrno;
+  if (result.value !== -1) return result.value;
+  // errnoCode 0 with -1 has never been seen; keep the answer negative anyway.
+  return -(result.errnoCode || 5 /* EIO */);
+}
+
+function check(syscall: string, result: number, detail?: string): number {
+  if (result < 0) throw new SysError(syscall, -result, detail);
+  return result;
+}
+
+const C = {
+  socket: prepare('socket', I32, [I32, I32, I32]),
+  setsockopt: prepare('setsockopt', I32, [I32, I32, I32, bytes(), I32]),
+  bind: prepare('bind', I32, [I32, bytes(), I32]),
+  getsockname: prepare('getsockname', I32, [I32, bytes(), bytes()]),
+  sendAddr: prepare('send', I32, [I32, U64, I32, I32]),
+  sendBytes: prepare('send', I32, [I32, bytes(), I32, I32]),
+  recvAddr: prepare('recv', I32, [I32, U64, I32, I32]),
+  recvBytes: prepare('recv', I32, [I32, bytes(), I32, I32]),
+  close: prepare('close', I32, [I32]),
+  open: prepare('open', I32, [STR, I32, I32]),
+  setns: prepare('setns', I32, [I32, I32]),
+  unshare: prepare('unshare', I32, [I32]),
+  mount: prepare('mount', I32, [STR, STR, I64, I64, I64]), // warm-up only; see mount()
+  umount2: prepare('umount2', I32, [STR, I32]),
+  // memcpy(p, p, 0) returns p: the cheapest way to learn a Buffer's address.
+  addressOf: prepare('memcpy', U64, [bytes(), bytes(), I32], false),
+};
+
+// ffi-rs caches symbols in a process-wide map that is not locked. Calling every
+// function once here (harmlessly failing: bad fd, empty path) fills that map on
+// the first thread that loads this module, so worker threads only ever read it.
+function warmSymbols(): void {
+  const a = Buffer.alloc(16);
+  const calls: Array<[Call, unknown[]]> = [
+    [C.socket, [-1, 0, 0]],
+    [C.setsockopt, [-1, 0, 0, a, 4]],
+    [C.bind, [-1, a, 12]],
+    [C.getsockname, [-1, a, a]],
+    [C.sendAddr, [-1, 0, 0, 0]],
+    [C.recvAddr, [-1, 0, 0, 0]],
+    [C.close, [-1]],
+    [C.open, ['', O_RDONLY | O_CLOEXEC, 0]],
+    [C.setns, [-1, 0]],
+    [C.mount, ['', '', 0, 0, 0]],
+    [C.umount2, ['', 0]],
+    [C.addressOf, [a, a, 0]],
+  ];
+  for (const [call, values] of calls) {
+    call.paramsValue.splice(0, values.length, ...values);
+    rawLoad(call);
+  }
+  // unshare has no harmless failing argument; unshare(0) is a no-op.
+  C.unshare.paramsValue[0] = 0;
+  rawLoad(C.unshare);
+}
+warmSymbols();
+
+// ---------------------------------------------------------------- buffer addresses
+
+// Base address of each ArrayBuffer's memory, learned with one extra native call
+// on its second use (-1 marks "seen once": one-shot Buffers never pay for it).
+// Safe because V8 never moves an ArrayBuffer's backing store once it exists
+// (reading `buf.buffer` first moves a small on-heap Uint8Array off-heap for
+// good), and a detached ArrayBuffer's views report length 0, so the cached
+// address is never used for more than the current length.
+const bases = new WeakMap<ArrayBufferLike, number>();
+// Keeps the Buffer reachable while only its address is in the native call.
+let pinned: Uint8Array | null = null;
+
+function addressOf(buf: Uint8Array): number {
+  if (buf.length === 0) return 0;
+  const arrayBuffer = buf.buffer;
+  const base = bases.get(arrayBuffer);
+  if (base === undefined) {
+    bases.set(arrayBuffer, -1);
+    return 0;
+  }
+  if (base >= 0) return base + buf.byteOffset;
+  const values = C.addressOf.paramsValue;
+  values[0] = buf;
+  values[1] = buf;
+  values[2] = 0;
+  const address = rawLoad(C.addressOf) as number;
+  values[0] = values[1] = null;
+  if (!address) return 0;
+  bases.set(arrayBuffer, address - buf.byteOffset);
+  return address;
+}
+
+// ---------------------------------------------------------------- netlink sockets
+
+const intBuffer = Buffer.alloc(4);
+
+function setIntOption(fd: number, level: number, name: number, value: number): number {
+  intBuffer.writeInt32LE(value, 0);
+  const v = C.setsockopt.paramsValue;
+  v[0] = fd;
+  v[1] = level;
+  v[2] = name;
+  v[3] = intBuffer;
+  v[4] = 4;
+  return invoke(C.setsockopt);
+}
+
+/**
+ * A bound netlink socket in the calling thread's network namespace, like the
+ * one `ip` opens: socket(AF_NETLINK, SOCK_RAW|SOCK_CLOEXEC, protocol) with
+ * extended acks, strict checking, capped acks and 1 MiB buffers. Closes the fd
+ * if any step fails.
+ */
+export function openNetlinkSocket(protocol = NETLINK_ROUTE): number {
+  const s = C.socket.paramsValue;
+  s[0] = AF_NETLINK;
+  s[1] = SOCK_RAW | SOCK_CLOEXEC;
+  s[2] = protocol;
+  const fd = check('socket', invoke(C.socket), '(AF_NETLINK)');
+  try {
+    check('setsockopt', setIntOption(fd, SOL_NETLINK, NETLINK_EXT_ACK, 1), 'NETLINK_EXT_ACK');
+    check('setsockopt', setIntOption(fd, SOL_NETLINK, NETLINK_GET_STRICT_CHK, 1), 'NETLINK_GET_STRICT_CHK');
+    check('setsockopt', setIntOption(fd, SOL_NETLINK, NETLINK_CAP_ACK, 1), 'NETLINK_CAP_ACK');
+    // RCVBUFFORCE passes rmem_max but needs CAP_NET_ADMIN; fall back without it.
+    const forced = setIntOption(fd, SOL_SOCKET, SO_RCVBUFFORCE, SOCKET_BUFFER_BYTES);
+    if (forced < 0) {
+      if (-forced !== EPERM) check('setsockopt', forced, 'SO_RCVBUFFORCE');
+      check('setsockopt', setIntOption(fd, SOL_SOCKET, SO_RCVBUF, SOCKET_BUFFER_BYTES), 'SO_RCVBUF');
+    }
+    check('setsockopt', setIntOption(fd, SOL_SOCKET, SO_SNDBUF, SOCKET_BUFFER_BYTES), 'SO_SNDBUF');
+    const address = Buffer.alloc(SOCKADDR_NL_BYTES); // pid 0: the kernel assigns our port id
+    address.writeUInt16LE(AF_NETLINK, 0);
+    const b = C.bind.paramsValue;
+    b[0] = fd;
+    b[1] = address;
+    b[2] = SOCKADDR_NL_BYTES;
+    check('bind', invoke(C.bind), '(AF_NETLINK)');
+    return fd;
+  } catch (error) {
+    closeFd(fd);
+    throw error;
+  }
+}
+
+/** The socket's netlink port id (nl_pid from getsockname), which the kernel puts in replies. */
+export function socketPortId(fd: number): number {
+  const address = Buffer.alloc(SOCKADDR_NL_BYTES);
+  const length = Buffer.alloc(4);
+  length.writeUInt32LE(SOCKADDR_NL_BYTES, 0);
+  const v = C.getsockname.paramsValue;
+  v[0] = fd;
+  v[1] = address;
+  v[2] = length;
+  check('getsockname', invoke(C.getsockname));
+  return address.readUInt32LE(4);
+}
+
+/** send(fd, buf, length, 0): the number of bytes sent; throws SysError. */
+export function sendBytes(fd: number, buf: Uint8Array, length: number): number {
+  if (!(length >= 0 && length <= buf.length)) throw new RangeError(`sendBytes: length ${length} outside buffer of ${buf.length}`);
+  const address = addressOf(buf);
+  const call = address ? C.sendAddr : C.sendBytes;
+  const v = call.paramsValue;
+  v[0] = fd;
+  v[1] = address || buf;
+  v[2] = length;
+  v[3] = 0;
+  pinned = buf;
+  const result = invoke(call);
+  pinned = v[1] = null;
+  return check('send', result);
+}
+
+/**
+ * recv(fd, buf, buf.length, flags): bytes received (with MSG_TRUNC, the
+ * datagram's full size), or the NEGATIVE errno (no throw) so callers handle
+ * EAGAIN, EINTR and ENOBUFS without an exception.
+ */
+export function recvBytes(fd: number, buf: Uint8Array, flags: number): number {
+  const address = addressOf(buf);
+  const call = address ? C.recvAddr : C.recvBytes;
+  const v = call.paramsValue;
+  v[0] = fd;
+  v[1] = address || buf;
+  v[2] = buf.length;
+  v[3] = flags;
+  pinned = buf;
+  const result = invoke(call);
+  pinned = v[1] = null;
+  return result;
+}
+
+const peekBuffer = Buffer.alloc(16);
+
+/** Size of the next pending datagram without taking it (0 bytes copied), or negative errno (-EAGAIN if none). */
+export function peekDatagramSize(fd: number): number {
+  return recvBytes(fd, peekBuffer, MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT);
+}
+
+// ---------------------------------------------------------------- files and namespaces
+
+/** close(fd); throws SysError (EBADF for a bad fd). */
+export function closeFd(fd: number): void {
+  C.close.paramsValue[0] = fd;
+  check('close', invoke(C.close));
+}
+
+/** open(path, flags) → fd, on the calling thread (so /proc/thread-self means this thread). */
+export function openPath(path: string, flags = O_RDONLY | O_CLOEXEC): number {
+  const v = C.open.paramsValue;
+  v[0] = path;
+  v[1] = flags;
+  v[2] = 0;
+  return check('open', invoke(C.open), path);
+}
+
+/** setns(fd, nstype): moves the CALLING THREAD into the namespace fd refers to. */
+export function setns(fd: number, nstype: number): void {
+  const v = C.setns.paramsValue;
+  v[0] = fd;
+  v[1] = nstype;
+  check('setns', invoke(C.setns));
+}
+
+/** unshare(flags): for CLONE_NEWNET, gives the CALLING THREAD a new network namespace. */
+export function unshare(flags: number): void {
+  C.unshare.paramsValue[0] = flags;
+  check('unshare', invoke(C.unshare));
+}
+
+/** mount(2); a null fstype or data passes NULL. Like `mount --bind` / `--make-shared`, by flags. */
+export function mount(source: string, target: string, fstype: string | null, flags: number, data: string | null): void {
+  // Cold path: a fresh params object per call, NULL slots typed as 64-bit 0.
+  const call = prepare('mount', I32, [STR, STR, fstype === null ? I64 : STR, I64, data === null ? I64 : STR]);
+  call.paramsValue = [source, target, fstype ?? 0, flags, data ?? 0];
+  check('mount', invoke(call), target);
+}
+
+/** umount2(target, flags), like `umount -l` with MNT_DETACH. */
+export function umount2(target: string, flags: number): void {
+  const v = C.umount2.paramsValue;
+  v[0] = target;
+  v[1] = flags;
+  check('umount2', invoke(C.umount2), target);
+}
+
+export { errnoName, errnoText } from './errno.js';

@@ -1,0 +1,6 @@
+// Network namespaces: handles (name / pid / path / current → file + identity)
+// and the worker threads that enter them, so the main thread never does.
+export { NetnsError, NETNS_RUN_DIR, namedNetnsPath, resolveNetns, validateNetnsName } from './handle.js';
+export type { NetnsErrorCode, NetnsRef, ResolvedNetns } from './handle.js';
+export { NamespaceThreads, namespaceThreads } from './pool.js';
+export type { CreateNamedOptions } from './pool.js';

@@ -1,0 +1,259 @@
+// Main-thread side of the namespace workers. One long-lived "hopper" worker
+// serves every namespace in turn: it enters a namespace, opens netlink
+// sockets there, returns home and proves it, and hands back plain fds that the
+// main thread then drives directly. One hopper beats a worker per namespace:
+// a Node worker costs ~28 ms and ~8.5 MiB to start, a hop with one socket
+// ~0.25 ms, and a second hopper barely speeds up bulk work (bench/ffi/ns.ts).
+// The main thread never calls setns; a worker that cannot prove where it is
+// gets terminated and is never reused.
+//
+// ffi-rs must be loaded on the main thread BEFORE any worker loads it: if a
+// worker is the first to load it, the process segfaults when that worker
+// exits. The import below loads it here, on the main thread, as soon as this
+// module is imported, i.e. before this module can start a worker. (So use
+// this module from the main thread.)
+import '../netlink/sys.js';
+
+import { fstatSync, readdirSync, statSync, unlinkSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
+import { closeFd, MNT_DETACH, umount2 } from '../netlink/sys.js';
+import { NetnsError, namedNetnsPath, NETNS_RUN_DIR, resolveNetns } from './handle.js';
+import type { NetnsErrorCode, NetnsRef } from './handle.js';
+import type { NsIdentity, WorkerReady, WorkerReply, WorkerRequest } from './protocol.js';
+
+const MAX_SOCKETS_PER_REQUEST = 1024;
+const NETNS_CODES: ReadonlySet<string> = new Set<NetnsErrorCode>(['ENONETNS', 'EBADNAME', 'EEXIST', 'ETHREAD']);
+
+function checkCount(count: unknown, what: string): number {
+  if (!Number.isInteger(count) || (count as number) < 0 || (count as number) > MAX_SOCKETS_PER_REQUEST) {
+    throw new RangeError(`${what} must be an integer from 0 to ${MAX_SOCKETS_PER_REQUEST}, got ${String(count)}`);
+  }
+  return count as number;
+}
+
+/** One worker thread and its single in-flight request. */
+class Hopper {
+  readonly #worker: Worker;
+  readonly #ready: Promise<void>;
+  #pending: { id: number; resolve: (reply: WorkerReply) => void; reject: (error: Error) => void } | null = null;
+  #failure: Error | null = null;
+  #homeFd = -1;
+
+  constructor(mainNetns: NsIdentity) {
+    // execArgv [], not the parent's: flags like `--input-type` (node -e) make
+    // a worker fail to start, and worker.js needs no loader or flags.
+    this.#worker = new Worker(new URL('./worker.js', import.meta.url), { execArgv: [] });
+    this.#worker.unref(); // ref'd only while a request waits on it
+    this.#ready = new Promise<void>((resolve, reject) => {
+      this.#worker.once('message', (message: WorkerReady) => {
+        const home = message.home;
+        this.#homeFd = message.homeFd;
+        if (home.dev === mainNetns.dev && home.ino === mainNetns.ino) {
+          this.#worker.on('message', (reply: WorkerReply) => this.#settle(reply));
+          resolve();
+        } else {
+          // A thread that starts anywhere but the main thread's netns is unknown.
+          this.#fail(new NetnsError('ETHREAD', 'namespace worker started outside the main thread netns'));
+          reject(this.#failure);
+        }
+      });
+      this.#worker.on('error', (error) => {
+        this.#fail(new NetnsError('ETHREAD', `namespace worker failed: ${error.message}`, { cause: error }));
+        reject(this.#failure);
+      });
+      this.#worker.on('exit', (code) => {
+        this.#closeHomeFd(mainNetns);
+        this.#fail(new NetnsError('ETHREAD', `namespace worker exited (code ${code})`));
+        reject(this.#failure);
+      });
+    });
+    this.#ready.catch(() => {}); // reported through request()
+  }
+
+  get usable(): boolean {
+    return this.#failure === null;
+  }
+
+  async request(request: WorkerRequest): Promise<WorkerReply> {
+    this.#worker.ref();
+    try {
+      await this.#ready;
+      if (this.#failure) throw this.#failure;
+      return await new Promise<WorkerReply>((resolve, reject) => {
+        this.#pending = { id: request.id, resolve, reject };
+        this.#worker.postMessage(request);
+      });
+    } finally {
+      this.#worker.unref();
+    }
+  }
+
+  /** Never used again after this. */
+  async terminate(): Promise<void> {
+    this.#fail(new NetnsError('ETHREAD', 'namespace worker terminated'));
+    await this.#worker.terminate();
+  }
+
+  // fds belong to the process, not the thread: the worker's home fd stays
+  // open after it exits. Close it only if it still is that fd (something that
+  // closed it behind our back may have let the number be reused).
+  #closeHomeFd(home: NsIdentity): void {
+    const fd = this.#homeFd;
+    this.#homeFd = -1;
+    if (fd < 0) return;
+    try {
+      const stat = fstatSync(fd);
+      if (stat.dev === home.dev && stat.ino === home.ino) closeFd(fd);
+    } catch {
+      // already closed
+    }
+  }
+
+  #settle(reply: WorkerReply): void {
+    const pending = this.#pending;
+    if (!pending || pending.id !== reply.id) return;
+    this.#pending = null;
+    pending.resolve(reply);
+  }
+
+  #fail(error: Error): void {
+    this.#failure ??= error;
+    const pending = this.#pending;
+    this.#pending = null;
+    pending?.reject(this.#failure);
+  }
+}
+
+export interface CreateNamedOptions {
+  /** Netlink sockets to open inside the new namespace while creating it (saves a hop). */
+  sockets?: number;
+}
+
+/**
+ * Opens netlink sockets inside network namespaces and creates/deletes named
+ * namespaces, without the calling (main) thread ever leaving its namespace.
+ * Requests run one at a time, in call order. An idle instance does not keep
+ * the process alive. The fds returned belong to the caller, who closes them.
+ */
+export class NamespaceThreads {
+  #hopper: Hopper | null = null;
+  #tail: Promise<unknown> = Promise.resolve();
+  #closed = false;
+  #nextId = 1;
+  #mainNetns: NsIdentity | null = null;
+
+  /** `count` bound NETLINK_ROUTE sockets living in the namespace `ref` names. */
+  openSockets(ref: NetnsRef, count = 1): Promise<number[]> {
+    return this.#enqueue(() => {
+      checkCount(count, 'socket count');
+      const ns = resolveNetns(ref);
+      return this.#ask(ns.label, (id) => ({ id, op: 'openSockets', path: ns.path, label: ns.label, expect: { dev: ns.dev, ino: ns.ino }, count }));
+    });
+  }
+
+  /**
+   * Like `ip netns add NAME`: a new, empty network namespace bound at
+   * /run/netns/NAME. With `sockets: n`, also returns n netlink sockets opened
+   * inside it. Fails with NetnsError EEXIST if the name is taken.
+   */
+  createNamed(name: string, options: CreateNamedOptions = {}): Promise<number[]> {
+    return this.#enqueue(() => {
+      const path = namedNetnsPath(name);
+      const count = checkCount(options.sockets ?? 0, 'sockets');
+      return this.#ask(`netns ${name}`, (id) => ({ id, op: 'createNamed', name, path, count }));
+    });
+  }
+
+  /** Like `ip netns del NAME`: detach the bind mount and remove the file (no worker needed). */
+  deleteNamed(name: string): Promise<void> {
+    return this.#enqueue(async () => {
+      const path = namedNetnsPath(name);
+      try {
+        umount2(path, MNT_DETACH);
+      } catch {
+        // as iproute2: an unmounted leftover file is still removed below
+      }
+      try {
+        unlinkSync(path);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+          throw new NetnsError('ENONETNS', `netns ${name}: not found`, { cause: error });
+        }
+        throw new NetnsError('ESYSCALL', `netns ${name}: cannot remove ${path}: ${(error as Error).message}`, {
+          cause: error,
+          errnoCode: (error as NodeJS.ErrnoException).code,
+        });
+      }
+    });
+  }
+
+  /** Like `ip netns list`: the names in /run/netns, sorted. */
+  listNamed(): string[] {
+    try {
+      return readdirSync(NETNS_RUN_DIR).sort();
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw error;
+    }
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Rejects requests not yet started, lets the running one finish, terminates the worker. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    await this.#tail;
+    const hopper = this.#hopper;
+    this.#hopper = null;
+    await hopper?.terminate();
+  }
+
+  #enqueue<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.#tail.then(() => {
+      if (this.#closed) throw new NetnsError('ECLOSED', 'NamespaceThreads is closed');
+      return task();
+    });
+    this.#tail = run.catch(() => {});
+    return run;
+  }
+
+  async #ask(label: string, makeRequest: (id: number) => WorkerRequest): Promise<number[]> {
+    let hopper = this.#hopper;
+    if (!hopper || !hopper.usable) {
+      // The main thread's netns, which a new worker must start in.
+      if (!this.#mainNetns) {
+        const stat = statSync('/proc/thread-self/ns/net');
+        this.#mainNetns = { dev: stat.dev, ino: stat.ino };
+      }
+      hopper = this.#hopper = new Hopper(this.#mainNetns);
+    }
+    let reply: WorkerReply;
+    try {
+      reply = await hopper.request(makeRequest(this.#nextId++));
+    } catch (error) {
+      this.#hopper = null;
+      await hopper.terminate();
+      throw error instanceof NetnsError ? error : new NetnsError('ETHREAD', `${label}: ${(error as Error).message}`, { cause: error });
+    }
+    if (reply.ok) return reply.fds;
+    if (reply.fatal) {
+      this.#hopper = null;
+      await hopper.terminate();
+    }
+    if (NETNS_CODES.has(reply.code)) {
+      const message = reply.message.startsWith(label) ? reply.message : `${label}: ${reply.message}`;
+      throw new NetnsError(reply.code as NetnsErrorCode, message);
+    }
+    throw new NetnsError('ESYSCALL', `${label}: ${reply.message}`, { errnoCode: reply.code });
+  }
+}
+
+let shared: NamespaceThreads | null = null;
+
+/** A process-wide NamespaceThreads, so separate callers share one worker. */
+export function namespaceThreads(): NamespaceThreads {
+  if (!shared || shared.closed) shared = new NamespaceThreads();
+  return shared;
+}

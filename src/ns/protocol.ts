@@ -1,0 +1,32 @@
+// Messages between the pool (main thread) and a namespace worker. Small plain
+// objects only: fds are plain numbers, valid in the whole process.
+
+/** A namespace identity: device and inode of its nsfs file. */
+export interface NsIdentity {
+  dev: number;
+  ino: number;
+}
+
+export type WorkerRequest =
+  | { id: number; op: 'openSockets'; path: string; label: string; expect: NsIdentity; count: number }
+  | { id: number; op: 'createNamed'; name: string; path: string; count: number };
+
+export type WorkerReply =
+  | { id: number; ok: true; fds: number[] }
+  | {
+      id: number;
+      ok: false;
+      /** The worker could not get back to (or prove) its home namespace: terminate it. */
+      fatal: boolean;
+      /** NetnsError code, or the errno name of a failed system call. */
+      code: string;
+      message: string;
+    };
+
+/** Sent once at start: the worker's own (home) namespace, for the pool to check. */
+export interface WorkerReady {
+  ready: true;
+  home: NsIdentity;
+  /** The worker's fd to its home netns: the pool closes it once the worker has exited. */
+  homeFd: number;
+}
