@@ -2,14 +2,14 @@
 // ({ netns: 'pb-a' }, { netns: { pid } }, ...; the current one by default).
 // Results are plain JSON-serialisable objects.
 
-import { statSync } from 'node:fs';
+import { statSync, readSync, writeSync, closeSync } from 'node:fs';
 import { NetlinkSocket } from '../netlink/socket.js';
 import { RTNETLINK } from '../netlink/route/protocol.js';
 import type { Request } from '../netlink/request.js';
 import type { NetlinkError } from '../netlink/kernel-error.js';
 import { namedNetnsPath, validateNetnsName } from '../ns/index.js';
 import { Netns, type LinkName, type LinkAddOptions, type LinkSetOptions, type LinkFilter, type RouteOptions } from './netns.js';
-import { SocketCache, type NetnsTarget } from './sockets.js';
+import { SocketCache, toRef, type NetnsTarget } from './sockets.js';
 import type { Link, Address, Route, Neighbour } from './convert.js';
 
 type In = { netns?: NetnsTarget };
@@ -88,6 +88,23 @@ export class Vethcon {
   /** Many requests (from vethcon/netlink builders) in few sends, every ack matched. */
   async batch(requests: Request[], o: In = {}): Promise<(NetlinkError | undefined)[]> {
     return (await this.netns(o.netns)).batch(requests);
+  }
+
+  /**
+   * Turn IPv6 on for one link where it is off (Docker switches it off in
+   * containers): net.ipv6.conf.IFNAME.disable_ipv6 = 0 in that namespace.
+   * The worker opens the sysctl file inside the namespace; we write it here.
+   */
+  async enableIPv6(target: NetnsTarget | undefined, ifname: string): Promise<void> {
+    const path = `/proc/sys/net/ipv6/conf/${ifname}/disable_ipv6`;
+    const [fd] = await this.sockets.threads.openFiles(toRef(target), [path]);
+    try {
+      const buf = Buffer.alloc(8);
+      const n = readSync(fd, buf, 0, buf.length, 0);
+      if (buf.toString('ascii', 0, n).trim() !== '0') writeSync(fd, '0\n', 0);
+    } finally {
+      closeSync(fd);
+    }
   }
 
   /** Close every socket and end the namespace worker. */

@@ -84,8 +84,10 @@ export class NetlinkSocket {
       const replies: LayoutMessage[] = [];
       let failure: NetlinkError | undefined;
       let finished = false;
+      const since = performance.now();
       while (!finished) {
-        const n = await this.receive(operation);
+        const n = this.recvNow(operation);
+        if (n < 0) { await this.waitForData(operation, since); continue; }
         forEachMessage(recvBuffer(), this.protocol, (m) => {
           if (m.seq !== seq || finished) return;
           if (m.type === NLMSG_ERROR) {
@@ -143,8 +145,10 @@ export class NetlinkSocket {
         }
         this.sendWritten();
         let pending = chunk.length;
+        const since = performance.now();
         while (pending > 0) {
-          const n = await this.receive('batch');
+          const n = this.recvNow('batch');
+          if (n < 0) { await this.waitForData('batch', since); continue; }
           forEachMessage(recvBuffer(), this.protocol, (m) => {
             const i = ((m.seq - firstSeq) >>> 0);
             if (m.type !== NLMSG_ERROR || i >= chunk.length) return;
@@ -187,21 +191,28 @@ export class NetlinkSocket {
     sys.sendBytes(this.fd, this.sendView, this.writer.pos);
   }
 
-  /** Read one datagram into the shared buffer; returns its length. */
-  private async receive(operation: string): Promise<number> {
+  /**
+   * Read one datagram into the shared buffer, now: its length, or -1 if none
+   * is queued yet. Callers decode it before their next await, so no other
+   * socket's read can overwrite the shared buffer in between.
+   */
+  private recvNow(operation: string): number {
     const buf = recvBuffer();
-    let waited = 0;
     for (;;) {
       const n = sys.recvBytes(this.fd, buf, sys.MSG_DONTWAIT | sys.MSG_TRUNC);
       if (n > buf.length) throw new NetlinkError(90 /* EMSGSIZE */, operation, { text: `reply of ${n} bytes was larger than the ${buf.length}-byte receive buffer` });
       if (n >= 0) return n;
       if (n === -EINTR) continue;
+      if (n === -EAGAIN) return -1;
       if (n === -ENOBUFS) throw new NetlinkError(ENOBUFS, operation, { text: 'the socket receive buffer overflowed and replies were lost' });
-      if (n !== -EAGAIN) throw new NetlinkError(-n, operation);
-      if (waited >= MAX_WAIT_MS) throw new NetlinkError(110 /* ETIMEDOUT */, operation, { text: `no reply from the kernel after ${MAX_WAIT_MS} ms` });
-      await sleep(1);
-      waited += 1;
+      throw new NetlinkError(-n, operation);
     }
+  }
+
+  /** Nothing queued yet (rare for rtnetlink): wait a little without blocking the event loop. */
+  private async waitForData(operation: string, since: number): Promise<void> {
+    if (performance.now() - since > MAX_WAIT_MS) throw new NetlinkError(110 /* ETIMEDOUT */, operation, { text: `no reply from the kernel after ${MAX_WAIT_MS} ms` });
+    await sleep(1);
   }
 
   private async dumpOnce<T>(req: Request, operation: string, map?: (m: LayoutMessage) => T | undefined): Promise<{ items: T[]; interrupted: boolean }> {
@@ -211,8 +222,10 @@ export class NetlinkSocket {
     let done = false;
     let failure: NetlinkError | undefined;
     let since = performance.now();
+    const started = since;
     while (!done) {
-      const n = await this.receive(operation);
+      const n = this.recvNow(operation);
+      if (n < 0) { await this.waitForData(operation, started); continue; }
       forEachMessage(recvBuffer(), this.protocol, (m) => {
         if (m.seq !== seq || done) return;
         if (m.flags & NLM_F_DUMP_INTR) interrupted = true;

@@ -152,6 +152,18 @@ export class NamespaceThreads {
   }
 
   /**
+   * Open files from inside the namespace `ref` (read-write), for files whose
+   * meaning depends on the opener's namespace, like /proc/sys/net/... sysctls.
+   * The caller reads and writes the returned fds from any thread.
+   */
+  openFiles(ref: NetnsRef, files: string[]): Promise<number[]> {
+    return this.#enqueue(() => {
+      const ns = resolveNetns(ref);
+      return this.#ask(ns.label, (id) => ({ id, op: 'openSockets', path: ns.path, label: ns.label, expect: { dev: ns.dev, ino: ns.ino }, count: 0, files }));
+    });
+  }
+
+  /**
    * Like `ip netns add NAME`: a new, empty network namespace bound at
    * /run/netns/NAME. With `sockets: n`, also returns n netlink sockets opened
    * inside it. Fails with NetnsError EEXIST if the name is taken.

@@ -8,7 +8,7 @@ export interface NsIdentity {
 }
 
 export type WorkerRequest =
-  | { id: number; op: 'openSockets'; path: string; label: string; expect: NsIdentity; count: number }
+  | { id: number; op: 'openSockets'; path: string; label: string; expect: NsIdentity; count: number; files?: string[] }
   | { id: number; op: 'createNamed'; name: string; path: string; count: number };
 
 export type WorkerReply =

@@ -17,6 +17,7 @@ import { NETNS_RUN_DIR, NetnsError } from './handle.js';
 import type { NsIdentity, WorkerReady, WorkerReply, WorkerRequest } from './protocol.js';
 
 const THREAD_NETNS = '/proc/thread-self/ns/net';
+const O_RDWR = 2;
 
 class FatalError extends Error {}
 
@@ -106,7 +107,12 @@ function openSockets(request: Extract<WorkerRequest, { op: 'openSockets' }>): nu
           throw new NetnsError('ETHREAD', `${request.label}: setns did not enter it`);
         }
       },
-      (fds) => openSocketsIn(fds, request.count),
+      (fds) => {
+        openSocketsIn(fds, request.count);
+        // Files whose meaning depends on the opener's netns (/proc/sys/net/...), opened from inside it.
+        // Through FFI, not node:fs: Node tracks fds a worker opens with fs and closes them when it exits.
+        for (const file of request.files ?? []) fds.push(sys.openPath(file, O_RDWR | sys.O_CLOEXEC));
+      },
       () => {},
     );
   } finally {

@@ -1,0 +1,145 @@
+// Command-line parsing: the 2017 vethcon syntax (`-d container:link[:cidr]`,
+// `-n netns:link[:cidr]`) and koko's comma syntax (`-d c1,link1,ip/len,...`,
+// `-p pid,...`, `-a /path,...`, `-c link,...`, deletion with -D/-N/-P).
+// Pure: turns argv into a command or a UsageError, touches nothing.
+
+import { endSpec, describeIssues, ifname as ifnameRule, type EndInput, type EndSpec, type EndpointNs } from '../wire/schema.js';
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export type Command =
+  | { action: 'help' }
+  | { action: 'version' }
+  | { action: 'connect'; ends: [EndSpec, EndSpec]; json: boolean; dryRun: boolean }
+  | { action: 'delete'; ends: { ns: EndpointNs; ifname: string }[]; json: boolean; dryRun: boolean };
+
+const END_FLAGS: Record<string, EndpointNs['type']> = { '-d': 'docker', '-n': 'netns', '-p': 'pid', '-a': 'path', '-c': 'current' };
+const DELETE_FLAGS: Record<string, EndpointNs['type']> = { '-D': 'docker', '-N': 'netns', '-P': 'pid', '-A': 'path', '-C': 'current' };
+
+export function parseArgs(argv: string[]): Command {
+  const ends: EndInput[] = [];
+  const deletes: { ns: EndpointNs; ifname: string }[] = [];
+  let json = false;
+  let dryRun = false;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const value = (): string => {
+      const v = argv[++i];
+      if (v === undefined || (v.startsWith('-') && v.length > 1 && !/^-\d/.test(v))) throw new UsageError(`${arg} needs a value`);
+      return v;
+    };
+    if (arg === '-h' || arg === '--help') return { action: 'help' };
+    if (arg === '-V' || arg === '--version') return { action: 'version' };
+    if (arg === '--json') { json = true; continue; }
+    if (arg === '--dry-run') { dryRun = true; continue; }
+    if (arg === '--mtu' || arg === '--mac') {
+      const last = ends[ends.length - 1];
+      if (!last) throw new UsageError(`${arg} applies to the end given before it; put it after -d/-n/-p/-a/-c`);
+      const v = value();
+      if (arg === '--mtu') last.mtu = parseMtu(v);
+      else last.mac = v;
+      continue;
+    }
+    const [flag, inline] = splitInline(arg);
+    if (flag in END_FLAGS) {
+      ends.push(parseEnd(END_FLAGS[flag], inline ?? value(), flag));
+      continue;
+    }
+    if (flag in DELETE_FLAGS) {
+      deletes.push(parseDelete(DELETE_FLAGS[flag], inline ?? value(), flag));
+      continue;
+    }
+    throw new UsageError(arg.startsWith('-') ? `unknown option ${arg}` : `unexpected argument ${JSON.stringify(arg)}`);
+  }
+  if (deletes.length && ends.length) throw new UsageError('give either ends to connect (-d/-n/-p/-a/-c) or links to delete (-D/-N/-P/-A/-C), not both');
+  if (deletes.length) return { action: 'delete', ends: deletes, json, dryRun };
+  if (ends.length === 0) return { action: 'help' };
+  if (ends.length !== 2) throw new UsageError(`a veth has two ends: give exactly two of -d/-n/-p/-a/-c (got ${ends.length})`);
+  const parsed = ends.map((e, n) => {
+    const r = endSpec.safeParse(e);
+    if (!r.success) throw new UsageError(describeIssues(r.error, `end ${n + 1}`));
+    return r.data;
+  });
+  return { action: 'connect', ends: [parsed[0], parsed[1]], json, dryRun };
+}
+
+/** `-dfoo` style: the value glued to the flag. */
+function splitInline(arg: string): [string, string | undefined] {
+  if (/^-[dnpacDNPAC].+/.test(arg)) return [arg.slice(0, 2), arg.slice(2)];
+  return [arg, undefined];
+}
+
+function nsOf(type: EndpointNs['type'], target: string, flag: string): EndpointNs {
+  switch (type) {
+    case 'docker': return { type, container: target };
+    case 'netns': return { type, name: target };
+    case 'pid': {
+      if (!/^\d+$/.test(target)) throw new UsageError(`${flag}: PID ${JSON.stringify(target)} is not a number`);
+      return { type, pid: Number(target) };
+    }
+    case 'path': return { type, path: target };
+    case 'current': return { type };
+  }
+}
+
+/**
+ * One end. Comma form: TARGET,LINK[,CIDR...][,mtu=N][,mac=M] (koko; -c has no
+ * TARGET). Colon form: TARGET:LINK[:CIDR] (the 2017 tool; an IPv6 CIDR may
+ * follow since everything after the second colon is the address).
+ */
+function parseEnd(type: EndpointNs['type'], text: string, flag: string): EndInput {
+  const needsTarget = type !== 'current';
+  let target = '';
+  let rest: string[];
+  if (text.includes(',') || !needsTarget || type === 'path') {
+    const parts = text.split(',');
+    if (needsTarget) target = parts.shift() ?? '';
+    rest = parts;
+  } else {
+    const first = text.indexOf(':');
+    if (first < 0) throw new UsageError(`${flag} ${text}: expected ${exampleOf(flag)}`);
+    target = text.slice(0, first);
+    const tail = text.slice(first + 1);
+    const second = tail.indexOf(':');
+    rest = second < 0 ? [tail] : [tail.slice(0, second), tail.slice(second + 1)];
+  }
+  if (needsTarget && !target) throw new UsageError(`${flag} ${text}: the ${type === 'docker' ? 'container' : type} is missing; expected ${exampleOf(flag)}`);
+  const [link, ...extras] = rest;
+  if (!link) throw new UsageError(`${flag} ${text}: the link name is missing; expected ${exampleOf(flag)}`);
+  const end: EndInput = { ns: nsOf(type, target, flag), ifname: link, addresses: [] };
+  for (const x of extras) {
+    if (x === '') continue;
+    if (x.startsWith('mtu=')) end.mtu = parseMtu(x.slice(4));
+    else if (x.startsWith('mac=')) end.mac = x.slice(4);
+    else end.addresses!.push(x);
+  }
+  return end;
+}
+
+function parseDelete(type: EndpointNs['type'], text: string, flag: string): { ns: EndpointNs; ifname: string } {
+  const parts = text.split(/[,:]/);
+  const needsTarget = type !== 'current';
+  const target = needsTarget ? parts.shift() ?? '' : '';
+  const link = parts.shift() ?? '';
+  if ((needsTarget && !target) || !link || parts.length) throw new UsageError(`${flag} ${text}: expected ${flag} ${needsTarget ? 'TARGET,' : ''}LINK`);
+  const r = ifnameRule.safeParse(link);
+  if (!r.success) throw new UsageError(describeIssues(r.error, flag));
+  return { ns: nsOf(type, target, flag), ifname: link };
+}
+
+function parseMtu(v: string): number {
+  if (!/^\d+$/.test(v)) throw new UsageError(`MTU ${JSON.stringify(v)} is not a number`);
+  return Number(v);
+}
+
+function exampleOf(flag: string): string {
+  switch (flag) {
+    case '-d': return 'CONTAINER:LINK[:CIDR] or CONTAINER,LINK[,CIDR...]';
+    case '-n': return 'NETNS:LINK[:CIDR] or NETNS,LINK[,CIDR...]';
+    case '-p': return 'PID:LINK[:CIDR] or PID,LINK[,CIDR...]';
+    case '-a': return '/path/to/netns,LINK[,CIDR...]';
+    default: return 'LINK[,CIDR...]';
+  }
+}

@@ -1,0 +1,35 @@
+// `vethcon --help`.
+
+export const HELP = `vethcon: connect network namespaces with a veth pair
+
+Usage:
+  vethcon END END [--json] [--dry-run]        create a veth with one end in each
+  vethcon -D|-N|-P|-A|-C TARGET,LINK ...      delete a link (its peer goes too)
+  vethcon -h | --help | --version
+
+An END names a namespace, the link's name there, and optionally addresses:
+  -d CONTAINER:LINK[:CIDR]        a Docker container (name or id), the 2017 syntax
+  -n NETNS:LINK[:CIDR]            a named namespace (ip netns)
+  -p PID:LINK[:CIDR]              the namespace of a process
+  -d CONTAINER,LINK[,CIDR...]     koko's comma syntax: any number of IPv4/IPv6
+  -n NETNS,LINK[,CIDR...]           addresses, and mtu=N / mac=M items
+  -p PID,LINK[,CIDR...]
+  -a /PATH/TO/NETNS,LINK[,CIDR...] a namespace file
+  -c LINK[,CIDR...]               the current namespace
+  --mtu N, --mac M                 set the MTU / MAC of the END given just before
+
+Options:
+  --json      print the result (or the error) as JSON
+  --dry-run   print the plan and the netlink requests, change nothing
+
+Examples:
+  vethcon -d centos1:nic1:10.10.1.2/24 -d centos2:nic2:10.10.1.3/24
+  vethcon -n red:veth0:10.0.0.1/24 -n blue:veth0:10.0.0.2/24
+  vethcon -d c1,eth1,192.168.1.1/24,2001:db8::1/64 -n blue,eth1,192.168.1.2/24,2001:db8::2/64
+  vethcon -n red:v0:10.0.0.1/30 --mtu 9000 -n blue:v1:10.0.0.2/30 --mtu 9000 --mac 02:00:00:00:00:02
+  vethcon -D c1,eth1                 delete eth1 from container c1
+  vethcon -N red,veth0               delete veth0 from netns red
+
+Exit status: 0 done; 2 usage or validation error (nothing was changed);
+1 failure while wiring (everything done was undone).
+`;

@@ -1,0 +1,104 @@
+// The vethcon command: parse, run, print, exit. Exit 0 on success, 2 for a
+// usage or validation error (nothing changed), 1 for a failure at run time
+// (everything done was undone).
+
+import { readFileSync } from 'node:fs';
+import { parseArgs, UsageError, type Command } from './args.js';
+import { HELP } from './help.js';
+
+const EXIT_OK = 0;
+const EXIT_FAILED = 1;
+const EXIT_USAGE = 2;
+
+/** Errors that mean "nothing was changed because the request itself is wrong". */
+const USAGE_ERRORS = new Set(['UsageError', 'ValidationError', 'ConflictError', 'NotFoundError', 'DockerError']);
+const NETNS_USAGE_CODES = new Set(['ENONETNS', 'EBADNAME', 'EEXIST']);
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'));
+  return `vethcon ${pkg.version}`;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let json = argv.includes('--json');
+  try {
+    const cmd = parseArgs(argv);
+    json = 'json' in cmd && cmd.json;
+    return await run(cmd);
+  } catch (e) {
+    const err = e as Error & { code?: string };
+    const usage = USAGE_ERRORS.has(err.name) || (err.name === 'NetnsError' && NETNS_USAGE_CODES.has(err.code ?? ''));
+    const code = usage ? EXIT_USAGE : EXIT_FAILED;
+    if (json) process.stdout.write(JSON.stringify({ ok: false, error: { kind: err.name, code: err.code, message: err.message } }) + '\n');
+    process.stderr.write(`vethcon: ${err.message}\n`);
+    if (err.name === 'UsageError') process.stderr.write("Try 'vethcon --help' for the syntax and examples.\n");
+    if (!usage && process.env.VETHCON_DEBUG) process.stderr.write(`${err.stack}\n`);
+    return code;
+  }
+}
+
+async function run(cmd: Command): Promise<number> {
+  switch (cmd.action) {
+    case 'help':
+      process.stdout.write(HELP);
+      return EXIT_OK;
+    case 'version':
+      process.stdout.write(version() + '\n');
+      return EXIT_OK;
+    case 'connect': {
+      if (cmd.dryRun) return dryRun(cmd);
+      const { connect } = await import('../wire/connect.js');
+      const pause = Number(process.env.VETHCON_TEST_PAUSE_BEFORE_WIRING_MS ?? 0);
+      const result = await connect(cmd.ends[0], cmd.ends[1], {
+        // A test hook: lets fault tests change the world between validation and wiring.
+        beforeWiring: pause > 0 ? () => new Promise((r) => setTimeout(r, pause)) : undefined,
+      });
+      if (cmd.json) process.stdout.write(JSON.stringify({ ok: true, ...result }) + '\n');
+      else {
+        const [a, b] = result.ends;
+        const side = (e: typeof a) => `${e.endpoint} ${e.ifname}${e.addresses.length ? ` (${e.addresses.join(', ')})` : ''}`;
+        process.stdout.write(`connected ${side(a)} <-> ${side(b)}\n`);
+      }
+      return EXIT_OK;
+    }
+    case 'delete': {
+      if (cmd.dryRun) {
+        for (const e of cmd.ends) process.stdout.write(`would delete ${e.ifname} in ${(await import('../wire/endpoint.js')).describeEndpoint(e.ns)}\n`);
+        return EXIT_OK;
+      }
+      const { disconnect } = await import('../wire/connect.js');
+      const { Vethcon } = await import('../api/client.js');
+      const client = new Vethcon();
+      const done = [];
+      try {
+        for (const e of cmd.ends) done.push(await disconnect(e.ns, e.ifname, { client }));
+      } finally {
+        await client.close();
+      }
+      if (cmd.json) process.stdout.write(JSON.stringify({ ok: true, deleted: done }) + '\n');
+      else for (const d of done) process.stdout.write(`deleted ${d.ifname} in ${d.endpoint}\n`);
+      return EXIT_OK;
+    }
+  }
+}
+
+/** Print the plan and the netlink requests it would send; send nothing. */
+async function dryRun(cmd: Extract<Command, { action: 'connect' }>): Promise<number> {
+  const { planConnect } = await import('../wire/plan.js');
+  const { requestBytes, RTNETLINK } = await import('../netlink/index.js');
+  const steps = planConnect(cmd.ends[0], cmd.ends[1]).map((s) => ({
+    netns: s.netns,
+    action: s.action,
+    request: { type: s.request.type, flags: s.request.flags, header: s.request.header, attrs: s.request.attrs },
+    hex: Buffer.from(requestBytes(s.request, RTNETLINK)).toString('hex'),
+  }));
+  if (cmd.json) {
+    process.stdout.write(JSON.stringify({ ok: true, dryRun: true, steps }, null, 2) + '\n');
+    return EXIT_OK;
+  }
+  process.stdout.write('dry run: nothing is sent. ifindex and the peer netns fd show as 0; they are looked up when it runs.\n');
+  steps.forEach((s, i) => {
+    process.stdout.write(`\n${i + 1}. in ${s.netns}: ${s.action}\n   ${JSON.stringify(s.request)}\n   ${s.hex}\n`);
+  });
+  return EXIT_OK;
+}

@@ -1,0 +1,182 @@
+// connect(): one veth pair with an end in each namespace, named, addressed,
+// sized and up; disconnect(): remove it. Everything that can be checked is
+// checked before the first change. The peer is created directly in the other
+// namespace (IFLA_NET_NS_FD), so a half-made pair never exists under a
+// temporary name; if a later step fails, deleting our end removes both, and
+// the error says what failed and that it was undone.
+
+import { closeSync } from 'node:fs';
+import { Vethcon } from '../api/client.js';
+import { Netns, openNetnsFd, check, ValidationError } from '../api/netns.js';
+import { NetlinkError } from '../netlink/kernel-error.js';
+import { addLink } from '../netlink/route/link-requests.js';
+import { addAddress, splitCidr, AF_INET6 } from '../netlink/route/addr-requests.js';
+import { endSpec, endpointNs, ifname as ifnameRule, type EndInput, type EndSpec, type EndpointNs } from './schema.js';
+import { resolveEndpoint, containerStillThere, type ResolvedEndpoint } from './endpoint.js';
+import { planConnect } from './plan.js';
+
+/** A name already in use where we would create it: found before any change. */
+export class ConflictError extends Error {
+  override name = 'ConflictError';
+  readonly code = 'EEXIST';
+}
+
+/** Something to act on is not there (a link to delete): found before any change. */
+export class NotFoundError extends Error {
+  override name = 'NotFoundError';
+  readonly code = 'ENOENT';
+}
+
+/** A failure after changes began; everything done was undone (or `undoFailed` says what was left). */
+export class WiringError extends Error {
+  override name = 'WiringError';
+  constructor(message: string, override readonly cause: unknown, readonly undoFailed?: string) {
+    super(message);
+  }
+}
+
+export interface EndResult {
+  endpoint: string;
+  ifname: string;
+  ifindex: number;
+  addresses: string[];
+  mtu?: number;
+  mac?: string;
+}
+
+export interface ConnectOptions {
+  /** Reuse a library instance (its sockets); otherwise one is opened and closed. */
+  client?: Vethcon;
+  /** Called after validation, before the first change (tests use it to inject faults). */
+  beforeWiring?: () => Promise<void>;
+}
+
+/**
+ * Like the 2017 tool's `vethcon -d c1:nic1:10.10.1.2/24 -d c2:nic2:10.10.1.3/24`:
+ * a veth pair between two namespaces, each end named, addressed (IPv4 and
+ * IPv6, any number), with optional MTU and MAC, both up.
+ */
+export async function connect(aIn: EndInput, bIn: EndInput, opts: ConnectOptions = {}): Promise<{ ends: [EndResult, EndResult] }> {
+  const a = check(endSpec, aIn, 'end 1');
+  const b = check(endSpec, bIn, 'end 2');
+  const vc = opts.client ?? new Vethcon();
+  try {
+    const [ea, eb] = await Promise.all([resolveEndpoint(a.ns), resolveEndpoint(b.ns)]);
+    const sameNs = ea.identity === eb.identity;
+    checkEnds(a, b, ea, eb, sameNs);
+    const na = await vc.netns(ea.target);
+    const nb = sameNs ? na : await vc.netns(eb.target);
+    await Promise.all([assertFree(na, a.ifname, ea.label), assertFree(nb, b.ifname, eb.label)]);
+    await opts.beforeWiring?.();
+    return { ends: await wire(vc, a, b, ea, eb, na, nb, sameNs) };
+  } finally {
+    if (!opts.client) await vc.close();
+  }
+}
+
+function checkEnds(a: EndSpec, b: EndSpec, ea: ResolvedEndpoint, eb: ResolvedEndpoint, sameNs: boolean): void {
+  if (sameNs && a.ifname === b.ifname) throw new ValidationError(`both ends would be named ${a.ifname} in ${ea.label}`);
+  const ipsA = new Set(a.addresses.map((c) => splitCidr(c).address));
+  for (const c of b.addresses) {
+    if (ipsA.has(splitCidr(c).address)) throw new ValidationError(`both ends would have the address ${splitCidr(c).address}`);
+  }
+  for (const [end, e] of [[a, ea], [b, eb]] as const) {
+    const seen = new Set<string>();
+    for (const c of end.addresses) {
+      if (seen.has(c)) throw new ValidationError(`${end.ifname} in ${e.label}: address ${c} given twice`);
+      seen.add(c);
+    }
+  }
+}
+
+async function assertFree(ns: Netns, ifname: string, label: string): Promise<void> {
+  try {
+    await ns.getLink(ifname);
+  } catch (e) {
+    if (e instanceof NetlinkError && e.code === 'ENODEV') return;
+    throw e;
+  }
+  throw new ConflictError(`a link named ${ifname} already exists in ${label}`);
+}
+
+async function wire(vc: Vethcon, a: EndSpec, b: EndSpec, ea: ResolvedEndpoint, eb: ResolvedEndpoint, na: Netns, nb: Netns, sameNs: boolean): Promise<[EndResult, EndResult]> {
+  const what = `veth ${a.ifname} in ${ea.label} <-> ${b.ifname} in ${eb.label}`;
+  let created = false;
+  let indexA: number | undefined;
+  try {
+    const peerFd = sameNs ? undefined : openNetnsFd(eb.target);
+    try {
+      // Our end comes up with its creation; a veth peer cannot (it has no peer yet while being configured).
+      const req = addLink({
+        ifname: a.ifname, kind: 'veth', mtu: a.mtu, address: a.mac, up: true,
+        peer: { ifname: b.ifname, mtu: b.mtu, address: b.mac, netNsFd: peerFd },
+      });
+      await na.request(req, `create ${what}`);
+      created = true;
+    } finally {
+      if (peerFd !== undefined) closeSync(peerFd);
+    }
+    indexA = await na.ifindex(a.ifname);
+    const indexB = await nb.ifindex(b.ifname);
+    await configure(vc, na, ea, a, indexA);
+    await configure(vc, nb, eb, b, indexB);
+    await nb.setLink(indexB, { up: true });
+    for (const e of [ea, eb]) {
+      if (!(await containerStillThere(e))) throw new Error(`${e.label} stopped while it was being wired`);
+    }
+    return [result(ea, a, indexA), result(eb, b, indexB)];
+  } catch (cause) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    if (!created) throw new WiringError(`cannot create ${what}: ${reason}`, cause);
+    try {
+      await na.deleteLink(indexA ?? a.ifname);
+    } catch (undo) {
+      // The namespace itself may be gone (a stopped container), taking the pair with it.
+      if (!(undo instanceof NetlinkError && undo.code === 'ENODEV')) {
+        throw new WiringError(`${what}: ${reason}; undoing failed too: ${(undo as Error).message}`, cause, (undo as Error).message);
+      }
+    }
+    throw new WiringError(`${what}: ${reason}; the pair was removed again, nothing is left behind`, cause);
+  }
+}
+
+/** Addresses for one end; IPv6 switched back on first where Docker turned it off. */
+async function configure(vc: Vethcon, ns: Netns, e: ResolvedEndpoint, end: EndSpec, index: number): Promise<void> {
+  if (end.addresses.length === 0) return;
+  if (end.addresses.some((c) => splitCidr(c).family === AF_INET6)) await vc.enableIPv6(e.target, end.ifname);
+  // No DAD on our point-to-point pair: both addresses are ours and checked for duplicates above,
+  // and the link is usable as soon as the command returns.
+  const reqs = end.addresses.map((cidr) => addAddress({ index, cidr, nodad: splitCidr(cidr).family === AF_INET6 }));
+  const results = await ns.batch(reqs, `add address to ${end.ifname}`);
+  const failed = results.findIndex((r) => r !== undefined);
+  if (failed >= 0) throw new Error(`add address ${end.addresses[failed]} to ${end.ifname} in ${e.label}: ${results[failed]!.message.replace(/^.*?: /, '')}`);
+}
+
+function result(e: ResolvedEndpoint, end: EndSpec, ifindex: number): EndResult {
+  const r: EndResult = { endpoint: e.label, ifname: end.ifname, ifindex, addresses: end.addresses };
+  if (end.mtu !== undefined) r.mtu = end.mtu;
+  if (end.mac !== undefined) r.mac = end.mac;
+  return r;
+}
+
+/** Like koko's `-D container,link`: delete one end (the peer goes with it). */
+export async function disconnect(nsIn: EndpointNs, name: string, opts: { client?: Vethcon } = {}): Promise<{ endpoint: string; ifname: string }> {
+  const ns = check(endpointNs, nsIn, 'endpoint');
+  check(ifnameRule, name, 'link');
+  const vc = opts.client ?? new Vethcon();
+  try {
+    const e = await resolveEndpoint(ns);
+    const handle = await vc.netns(e.target);
+    try {
+      await handle.deleteLink(name);
+    } catch (err) {
+      if (err instanceof NetlinkError && err.code === 'ENODEV') throw new NotFoundError(`there is no link named ${name} in ${e.label}`);
+      throw err;
+    }
+    return { endpoint: e.label, ifname: name };
+  } finally {
+    if (!opts.client) await vc.close();
+  }
+}
+
+export { planConnect };

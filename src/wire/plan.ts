@@ -1,0 +1,38 @@
+// The plan of a connect, as requests that would be sent, for --dry-run.
+// Nothing is resolved through netlink: ifindexes and the peer's namespace fd
+// are only known when the plan runs, so they show as 0 here.
+
+import { addLink, setLink } from '../netlink/route/link-requests.js';
+import { addAddress, splitCidr, AF_INET6 } from '../netlink/route/addr-requests.js';
+import type { Request } from '../netlink/request.js';
+import type { EndSpec } from './schema.js';
+import { describeEndpoint } from './endpoint.js';
+
+export interface PlanStep {
+  /** Where the request is sent. */
+  netns: string;
+  /** What it does, in words. */
+  action: string;
+  request: Request;
+}
+
+export function planConnect(a: EndSpec, b: EndSpec): PlanStep[] {
+  const la = describeEndpoint(a.ns);
+  const lb = describeEndpoint(b.ns);
+  const steps: PlanStep[] = [{
+    netns: la,
+    action: `create veth ${a.ifname} (up) with peer ${b.ifname} placed directly in ${lb}`,
+    request: addLink({
+      ifname: a.ifname, kind: 'veth', mtu: a.mtu, address: a.mac, up: true,
+      peer: { ifname: b.ifname, mtu: b.mtu, address: b.mac, netNsFd: la === lb ? undefined : 0 },
+    }),
+  }];
+  for (const [end, label] of [[a, la], [b, lb]] as const) {
+    for (const cidr of end.addresses) {
+      const v6 = splitCidr(cidr).family === AF_INET6;
+      steps.push({ netns: label, action: `add ${cidr} to ${end.ifname}${v6 ? ' (no DAD; IPv6 enabled on the link first if off)' : ''}`, request: addAddress({ index: 0, cidr, nodad: v6 }) });
+    }
+  }
+  steps.push({ netns: lb, action: `set ${b.ifname} up`, request: setLink(0, { up: true }) });
+  return steps;
+}

@@ -1,0 +1,84 @@
+// Input rules, checked with zod before any syscall: interface names, CIDRs,
+// MACs, MTUs, namespace names. Each rule's message names what broke it.
+
+import { z } from 'zod';
+import { parseIPv4, parseIPv6 } from '../netlink/bytes.js';
+
+/** Like the kernel's dev_valid_name(): 1..15 bytes, not . or .., no '/', ':' or white space. */
+export const ifname = z.string().superRefine((s, ctx) => {
+  const why = ifnameProblem(s);
+  if (why) ctx.addIssue({ code: 'custom', message: `interface name ${JSON.stringify(s)} ${why}` });
+});
+
+export function ifnameProblem(s: string): string | undefined {
+  const bytes = Buffer.byteLength(s);
+  if (bytes === 0) return 'is empty';
+  if (bytes > 15) return `is ${bytes} bytes long; the kernel allows at most 15`;
+  if (s === '.' || s === '..') return 'is not allowed';
+  if (/[/:\s]/.test(s)) return "must not contain '/', ':' or white space";
+  return undefined;
+}
+
+/** An address with its prefix length: 10.10.1.2/24 or 2001:db8::1/64. */
+export const cidr = z.string().superRefine((s, ctx) => {
+  const why = cidrProblem(s);
+  if (why) ctx.addIssue({ code: 'custom', message: `address ${JSON.stringify(s)} ${why}` });
+});
+
+export function cidrProblem(s: string): string | undefined {
+  const slash = s.indexOf('/');
+  if (slash < 0) return 'needs a prefix length, like 10.10.1.2/24 or 2001:db8::1/64';
+  const addr = s.slice(0, slash);
+  const len = s.slice(slash + 1);
+  const v6 = addr.includes(':');
+  if (!(v6 ? parseIPv6(addr) : parseIPv4(addr))) return `is not a valid IPv${v6 ? 6 : 4} address`;
+  const max = v6 ? 128 : 32;
+  if (!/^\d{1,3}$/.test(len) || Number(len) > max) return `has a prefix length outside 0..${max}`;
+  return undefined;
+}
+
+/** A unicast Ethernet address, as `ip link set address` takes it. */
+export const mac = z.string().superRefine((s, ctx) => {
+  if (!/^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/.test(s)) ctx.addIssue({ code: 'custom', message: `MAC ${JSON.stringify(s)} is not six colon-separated hex bytes, like 02:00:00:00:00:01` });
+  else if (parseInt(s.slice(0, 2), 16) & 1) ctx.addIssue({ code: 'custom', message: `MAC ${s} is a multicast address; a link needs a unicast one (first byte even)` });
+});
+
+/** veth takes 68 (the IPv4 minimum) to 65535. */
+export const mtu = z.number().int().min(68, 'MTU must be at least 68').max(65535, 'MTU must be at most 65535');
+
+/** Like iproute2's netns names: non-empty, no '/', not . or .., at most 255 bytes. */
+export const netnsName = z.string().superRefine((s, ctx) => {
+  if (s === '' || s === '.' || s === '..' || s.includes('/') || Buffer.byteLength(s) > 255) {
+    ctx.addIssue({ code: 'custom', message: `namespace name ${JSON.stringify(s)} is not valid (non-empty, no '/', not . or .., at most 255 bytes)` });
+  }
+});
+
+export const containerName = z.string().min(1, 'container name is empty').regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/, 'container name or id may hold only letters, digits, _ . and -');
+
+export const pid = z.number().int().positive('PID must be a positive integer');
+
+/** Where one end lives. */
+export const endpointNs = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('docker'), container: containerName }),
+  z.object({ type: z.literal('netns'), name: netnsName }),
+  z.object({ type: z.literal('pid'), pid }),
+  z.object({ type: z.literal('path'), path: z.string().startsWith('/', 'namespace path must be absolute') }),
+  z.object({ type: z.literal('current') }),
+]);
+export type EndpointNs = z.infer<typeof endpointNs>;
+
+/** One end of a veth: its namespace, its name there, and how to set it up. */
+export const endSpec = z.object({
+  ns: endpointNs,
+  ifname,
+  addresses: z.array(cidr).default([]),
+  mtu: mtu.optional(),
+  mac: mac.optional(),
+});
+export type EndSpec = z.infer<typeof endSpec>;
+export type EndInput = z.input<typeof endSpec>;
+
+/** Turn zod's issues into one readable line per problem. */
+export function describeIssues(error: z.ZodError, what: string): string {
+  return error.issues.map((i) => `${what}${i.path.length ? ' ' + i.path.join('.') : ''}: ${i.message}`).join('\n');
+}

@@ -1,0 +1,91 @@
+// The command-line syntaxes: the 2017 tool's colon form and koko's comma form.
+import assert from 'node:assert/strict';
+import { parseArgs, UsageError } from '../../src/cli/args.js';
+
+const connect = (argv: string[]) => {
+  const c = parseArgs(argv);
+  assert.equal(c.action, 'connect');
+  return c as Extract<typeof c, { action: 'connect' }>;
+};
+
+describe('CLI arguments', () => {
+  it("accepts the seed's line verbatim", () => {
+    const c = connect(['-d', 'centos1:nic1:10.10.1.2/24', '-d', 'centos2:nic2:10.10.1.3/24']);
+    assert.deepEqual(c.ends[0], { ns: { type: 'docker', container: 'centos1' }, ifname: 'nic1', addresses: ['10.10.1.2/24'] });
+    assert.deepEqual(c.ends[1].ns, { type: 'docker', container: 'centos2' });
+    assert.equal(c.ends[1].ifname, 'nic2');
+  });
+
+  it('takes container:link without an address, and named netns in any pairing', () => {
+    const c = connect(['-d', 'c1:eth1', '-n', 'blue:veth0:10.0.0.2/24']);
+    assert.deepEqual(c.ends[0].addresses, []);
+    assert.deepEqual(c.ends[1].ns, { type: 'netns', name: 'blue' });
+  });
+
+  it('takes an IPv6 CIDR after the second colon', () => {
+    assert.deepEqual(connect(['-n', 'a:x:2001:db8::1/64', '-n', 'b:y']).ends[0].addresses, ['2001:db8::1/64']);
+  });
+
+  it("takes koko's comma form with several addresses, mtu= and mac=", () => {
+    const c = connect(['-d', 'c1,link1,192.168.1.1/24,2001:db8::1/64,mtu=9000,mac=02:00:00:00:00:01', '-p', '1234,link2', '--json']);
+    assert.deepEqual(c.ends[0].addresses, ['192.168.1.1/24', '2001:db8::1/64']);
+    assert.equal(c.ends[0].mtu, 9000);
+    assert.equal(c.ends[0].mac, '02:00:00:00:00:01');
+    assert.deepEqual(c.ends[1].ns, { type: 'pid', pid: 1234 });
+    assert.equal(c.json, true);
+  });
+
+  it('takes -a path and -c current, and --mtu/--mac after an end', () => {
+    const c = connect(['-a', '/run/netns/x,l1,10.0.0.1/30', '-c', 'l2,10.0.0.2/30', '--mtu', '1400', '--mac', '02:00:00:00:00:02', '--dry-run']);
+    assert.deepEqual(c.ends[0].ns, { type: 'path', path: '/run/netns/x' });
+    assert.deepEqual(c.ends[1], { ns: { type: 'current' }, ifname: 'l2', addresses: ['10.0.0.2/30'], mtu: 1400, mac: '02:00:00:00:00:02' });
+    assert.equal(c.dryRun, true);
+  });
+
+  it('parses deletions', () => {
+    assert.deepEqual(parseArgs(['-D', 'c1,link1', '-N', 'red,veth0', '-P', '42,l']), {
+      action: 'delete', json: false, dryRun: false,
+      ends: [
+        { ns: { type: 'docker', container: 'c1' }, ifname: 'link1' },
+        { ns: { type: 'netns', name: 'red' }, ifname: 'veth0' },
+        { ns: { type: 'pid', pid: 42 }, ifname: 'l' },
+      ],
+    });
+  });
+
+  it('gives help and version', () => {
+    assert.deepEqual(parseArgs([]), { action: 'help' });
+    assert.deepEqual(parseArgs(['-h']), { action: 'help' });
+    assert.deepEqual(parseArgs(['--version']), { action: 'version' });
+  });
+
+  const bad: [string[], RegExp][] = [
+    [['-d', 'c1:nic1'], /exactly two/],
+    [['-d', 'c1:nic1', '-d', 'c2:nic2', '-d', 'c3:nic3'], /exactly two/],
+    [['-d'], /needs a value/],
+    [['-x', 'foo'], /unknown option -x/],
+    [['-d', 'c1', '-d', 'c2:n'], /expected CONTAINER:LINK/],
+    [['-d', ':nic1', '-d', 'c2:n'], /container is missing/],
+    [['-d', 'c1:', '-d', 'c2:n'], /link name is missing/],
+    [['-n', 'a:waytoolonginterface', '-n', 'b:x'], /15/],
+    [['-n', 'a:bad/name', '-n', 'b:x'], /must not contain/],
+    [['-n', 'a:x:10.0.0.1', '-n', 'b:y'], /prefix length/],
+    [['-n', 'a:x:10.0.0.1/33', '-n', 'b:y'], /outside 0\.\.32/],
+    [['-n', 'a:x:300.0.0.1/24', '-n', 'b:y'], /not a valid IPv4/],
+    [['-n', 'a,x,mtu=abc', '-n', 'b,y'], /not a number/],
+    [['-n', 'a,x,mtu=20', '-n', 'b,y'], /at least 68/],
+    [['-n', 'a,x,mac=zz', '-n', 'b,y'], /MAC/],
+    [['-n', 'a,x,mac=01:00:00:00:00:01', '-n', 'b,y'], /multicast/],
+    [['-p', 'abc:x', '-n', 'b:y'], /not a number/],
+    [['--mtu', '1500', '-n', 'a:x', '-n', 'b:y'], /applies to the end/],
+    [['-D', 'c1'], /expected -D TARGET,LINK/],
+    [['-D', 'c1,l', '-n', 'a:x', '-n', 'b:y'], /not both/],
+    [['-d', 'bad name!:x', '-n', 'b:y'], /container name/],
+    [['stray'], /unexpected argument/],
+  ];
+  for (const [argv, why] of bad) {
+    it(`rejects ${argv.join(' ')}`, () => {
+      assert.throws(() => parseArgs(argv), (e: unknown) => e instanceof UsageError && why.test(e.message));
+    });
+  }
+});
