@@ -168,12 +168,14 @@ export type StructOf<F extends readonly (readonly [string, FieldType])[]> = {
 
 const FIELD_SIZE: Record<FieldType, number> = { u8: 1, u16: 2, u32: 4, s32: 4, u64: 8, pad8: 1, pad16: 2, pad32: 4 };
 /** Read expressions for struct fields at offset O of b. */
-const FIELD_EXPR: Partial<Record<FieldType, string>> = {
-  u8: 'b[O]',
-  u16: '(b[O] | (b[O + 1] << 8))',
-  u32: 'u32At(b, O)',
-  s32: '(b[O] | (b[O + 1] << 8) | (b[O + 2] << 16) | (b[O + 3] << 24))',
-  u64: 'u64At(b, O)',
+const U32_AT = (o: string) => `((b[${o}] | (b[${o} + 1] << 8) | (b[${o} + 2] << 16)) + b[${o} + 3] * 16777216)`;
+const FIELD_EXPR: Partial<Record<FieldType, (o: string) => string>> = {
+  u8: (o) => `b[${o}]`,
+  u16: (o) => `(b[${o}] | (b[${o} + 1] << 8))`,
+  u32: U32_AT,
+  s32: (o) => `(b[${o}] | (b[${o} + 1] << 8) | (b[${o} + 2] << 16) | (b[${o} + 3] << 24))`,
+  // A high word past 2^21 would lose precision as a number: flag it (the caller keeps the bytes raw).
+  u64: (o) => `((hi = ${U32_AT(`${o} + 4`)}) > 2097151 ? (lossy = true, 0) : hi * 4294967296 + ${U32_AT(o)})`,
 };
 
 /** A fixed C struct: used for message headers and struct attributes. */
@@ -196,13 +198,18 @@ export function struct<const F extends readonly (readonly [string, FieldType])[]
   const props: string[] = [];
   let at = 0;
   for (const [key, t] of fields) {
-    const e = FIELD_EXPR[t]?.replace(/O/g, `o + ${at}`);
+    const e = FIELD_EXPR[t]?.(`o + ${at}`);
     if (e) props.push(`${JSON.stringify(key)}: ${e}`);
     at += FIELD_SIZE[t];
   }
-  const u64At_: number[] = [];
-  fields.reduce((o, [, t]) => { if (t === 'u64') u64At_.push(o); return o + FIELD_SIZE[t]; }, 0);
-  const read = new Function('u32At', 'u64At', `return function read_${name.replace(/\W/g, '_')}(b, o) { return { ${props.join(', ')} }; };`)(u32At, u64At) as (b: Uint8Array, o: number) => T;
+  // read() for headers; readExact() also reports a u64 a number cannot hold (undefined then).
+  const fn = (checked: boolean) => `return function read_${name.replace(/\W/g, '_')}(b, o) {
+    let hi = 0, lossy = false;
+    const out = { ${props.join(', ')} };
+    return ${checked ? 'lossy ? undefined : out' : 'out'};
+  };`;
+  const read = new Function(fn(false))() as (b: Uint8Array, o: number) => T;
+  const readExact = new Function(fn(true))() as (b: Uint8Array, o: number) => T | undefined;
   const write = (w: Writer, v: Partial<T>): void => {
     const src = v as any;
     for (const [key, t] of fields) {
@@ -223,8 +230,8 @@ export function struct<const F extends readonly (readonly [string, FieldType])[]
     decode(b, off, len) {
       if (len < size) return RAW;
       // A u64 past 2^53 cannot be a number exactly: keep the struct as bytes.
-      for (const at of u64At_) if (u32At(b, off + at + 4) > 0x1fffff) return RAW;
-      const out = read(b, off);
+      const out = readExact(b, off);
+      if (out === undefined) return RAW; // a u64 past 2^53: keep the struct as bytes
       if (len > size) out.extra = b.subarray(off + size, off + len);
       return out;
     },

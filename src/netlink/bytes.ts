@@ -185,8 +185,20 @@ export function parseLladdr(text: string): Uint8Array {
 const DEC: string[] = Array.from({ length: 256 }, (_, i) => String(i));
 const DEC_DOT: string[] = DEC.map((d) => d + '.');
 
+// A small direct-mapped cache: dumps repeat addresses (gateways, preferred
+// sources), and one shared string beats a new one per route.
+const V4_CACHE_SIZE = 256;
+const v4Keys = new Float64Array(V4_CACHE_SIZE).fill(-1);
+const v4Text: string[] = new Array(V4_CACHE_SIZE).fill('');
+
 export function formatIPv4(b: Uint8Array, o: number): string {
-  return DEC_DOT[b[o]] + DEC_DOT[b[o + 1]] + DEC_DOT[b[o + 2]] + DEC[b[o + 3]];
+  const key = b[o] * 16777216 + ((b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]);
+  const slot = (b[o] ^ b[o + 1] ^ b[o + 2] ^ (b[o + 3] * 7)) & (V4_CACHE_SIZE - 1);
+  if (v4Keys[slot] === key) return v4Text[slot];
+  const text = DEC_DOT[b[o]] + DEC_DOT[b[o + 1]] + DEC_DOT[b[o + 2]] + DEC[b[o + 3]];
+  v4Keys[slot] = key;
+  v4Text[slot] = text;
+  return text;
 }
 
 /** IPv6 text in RFC 5952 form (lowercase, longest zero run compressed), like iproute2 prints. */
