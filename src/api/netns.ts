@@ -95,7 +95,7 @@ export class ValidationError extends Error {
   override name = 'ValidationError';
   readonly code = 'EINVAL';
 }
-export function check<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+export function check<S extends z.ZodTypeAny>(schema: S, value: unknown, what: string): z.output<S> {
   const r = schema.safeParse(value);
   if (!r.success) throw new ValidationError(rules.describeIssues(r.error, what));
   return r.data;
@@ -219,7 +219,9 @@ export class Netns {
   async listRoutes(options: { family?: 'inet' | 'inet6'; table?: number | 'all' } = {}): Promise<Route[]> {
     const family = options.family === 'inet6' ? AF_INET6 : AF_INET;
     const table = options.table === 'all' ? undefined : options.table ?? 254;
-    const routes = await this.socket.dump(dumpRoutes(family, table), `list routes in ${this.label}`, { map: toRoute, retries: 3 });
+    // Not dumpRoutes(family, undefined): its default parameter turns undefined into the main table.
+    const req = table === undefined ? { ...dumpRoutes(family), attrs: {} } : dumpRoutes(family, table);
+    const routes = await this.socket.dump(req, `list routes in ${this.label}`, { map: toRoute, retries: 3 });
     // Older kernels ignore the table filter: apply it here too.
     return table === undefined ? routes : routes.filter((r) => r.table === table);
   }
@@ -248,7 +250,10 @@ export class Netns {
 
   // ------------------------------------------------------------- neighbours
 
-  /** Like `ip neigh show`. */
+  /**
+   * Like `ip neigh show nud all`: every entry, NOARP ones (multicast, ...)
+   * included, which plain `ip neigh show` hides.
+   */
   async listNeighbours(): Promise<Neighbour[]> {
     return this.socket.dump(dumpNeighbours(), `list neighbours in ${this.label}`, { map: toNeighbour, retries: 3 });
   }
