@@ -50,3 +50,13 @@ export function setNsid(fd: number, nsid: number): Request<RtGenMsg, NsidAttrs> 
 export function dumpNsids(): Request<RtGenMsg, NsidAttrs> {
   return { type: RTM_GETNSID, flags: NLM_F_REQUEST | NLM_F_DUMP, header: { family: 0 }, attrs: {} };
 }
+
+/** Like `ip netns identify`'s lookup: the id this namespace gives the namespace open at `fd` (one reply, no ack). */
+export function getNsid(fd: number): Request<RtGenMsg, NsidAttrs> {
+  return { type: RTM_GETNSID, flags: NLM_F_REQUEST, header: { family: 0 }, attrs: { fd } };
+}
+
+/** Like `ip neigh get DST dev X`: one neighbour entry (one reply, no ack). */
+export function getNeighbour(spec: NeighbourSpec): Request<NdMsg, NeighAttrs> {
+  return neighMessage(RTM_GETNEIGH, NLM_F_REQUEST, { ...spec, state: spec.state ?? 0 });
+}
