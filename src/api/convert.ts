@@ -13,6 +13,8 @@ export interface Link {
   flags: string[];
   up: boolean;
   operstate: string;
+  /** Queueing discipline, as `ip link` prints it ('noqueue', 'noop', ...). */
+  qdisc?: string;
   mtu?: number;
   address?: string;
   broadcast?: string;
@@ -68,6 +70,7 @@ export function toLink(m: LayoutMessage): Link {
   };
   const info = a.linkinfo;
   if (info?.kind !== undefined) link.kind = info.kind;
+  if (a.qdisc !== undefined) link.qdisc = a.qdisc;
   if (a.mtu !== undefined) link.mtu = a.mtu;
   if (a.address !== undefined) link.address = a.address;
   if (a.broadcast !== undefined) link.broadcast = a.broadcast;
@@ -95,7 +98,33 @@ export interface Address {
   broadcast?: string;
   label?: string;
   scope: string;
-  flags: number;
+  /**
+   * IFA_F_* flags by iproute2's names: 'permanent' (ip prints 'dynamic' when
+   * it is missing), 'nodad', 'tentative', 'secondary' ('temporary' for IPv6), ...
+   */
+  flags: string[];
+}
+
+// iproute2's ifa_flag_data; the IPv6-only ones are not named for IPv4, as there.
+const IFA_FLAG_NAMES: [number, string, boolean][] = [
+  [0x02, 'nodad', true], [0x04, 'optimistic', true], [0x08, 'dadfailed', true], [0x10, 'home', true],
+  [0x20, 'deprecated', true], [0x40, 'tentative', true], [0x80, 'permanent', false], [0x100, 'mngtmpaddr', true],
+  [0x200, 'noprefixroute', false], [0x400, 'autojoin', false], [0x800, 'stable-privacy', true],
+];
+
+/** Address flags by name; bits without a name (for this family) as one hex string. */
+export function addressFlags(flags: number, inet6: boolean): string[] {
+  const out: string[] = [];
+  let rest = flags >>> 0;
+  if (rest & 0x01) out.push(inet6 ? 'temporary' : 'secondary');
+  rest &= ~0x01;
+  for (const [bit, name, v6only] of IFA_FLAG_NAMES) {
+    if (!(rest & bit) || (v6only && !inet6)) continue;
+    out.push(name);
+    rest &= ~bit;
+  }
+  if (rest) out.push(`0x${(rest >>> 0).toString(16)}`);
+  return out;
 }
 
 const SCOPES: Record<number, string> = { 0: 'global', 200: 'site', 253: 'link', 254: 'host', 255: 'nowhere' };
@@ -105,14 +134,15 @@ export function toAddress(m: LayoutMessage): Address {
   const a = m.attrs;
   const h = m.header;
   const local = a.local ?? a.address;
+  const inet6 = h.family === 10;
   const out: Address = {
     ifindex: h.index,
-    family: h.family === 10 ? 'inet6' : 'inet',
+    family: inet6 ? 'inet6' : 'inet',
     address: local,
     prefixlen: h.prefixlen,
     cidr: `${local}/${h.prefixlen}`,
     scope: scopeName(h.scope),
-    flags: a.flags ?? h.flags,
+    flags: addressFlags(a.flags ?? h.flags, inet6),
   };
   if (a.local !== undefined && a.address !== undefined && a.address !== a.local) out.peer = a.address;
   if (a.broadcast !== undefined) out.broadcast = a.broadcast;
@@ -135,14 +165,27 @@ export interface Route {
   /** Output device ifindex. */
   oif?: number;
   prefsrc?: string;
-  /** The metric (`ip route ... metric N`). */
-  priority?: number;
+  /** The metric (`ip route ... metric N`; RTA_PRIORITY). */
+  metric?: number;
   table: number;
-  protocol: number;
+  /** Who installed it, as iproute2 names it: 'kernel', 'boot', 'static', ... (else the number as a string). */
+  protocol: string;
   scope: string;
-  type: number;
-  multipath?: NextHop[];
+  /** 'unicast', 'local', 'broadcast', 'blackhole', ... */
+  type: string;
+  /** Next hops of a multipath route (`nexthop via G dev D weight W ...`; RTA_MULTIPATH). */
+  nexthops?: NextHop[];
 }
+
+// /usr/share/iproute2/rt_protos and iproute2's rtnl_rtntype_n2a.
+const RT_PROTOS: Record<number, string> = {
+  0: 'unspec', 1: 'redirect', 2: 'kernel', 3: 'boot', 4: 'static', 8: 'gated', 9: 'ra', 10: 'mrt', 11: 'zebra',
+  12: 'bird', 13: 'dnrouted', 14: 'xorp', 15: 'ntk', 16: 'dhcp', 18: 'keepalived', 42: 'babel', 99: 'openr',
+  186: 'bgp', 187: 'isis', 188: 'ospf', 189: 'rip', 192: 'eigrp',
+};
+const RT_TYPES = ['none', 'unicast', 'local', 'broadcast', 'anycast', 'multicast', 'blackhole', 'unreachable', 'prohibit', 'throw', 'nat', 'xresolve'];
+export const routeProtocolName = (n: number): string => RT_PROTOS[n] ?? String(n);
+export const routeTypeName = (n: number): string => RT_TYPES[n] ?? String(n);
 
 export function toRoute(m: LayoutMessage): Route {
   const a = m.attrs;
@@ -151,16 +194,16 @@ export function toRoute(m: LayoutMessage): Route {
     family: h.family === 10 ? 'inet6' : 'inet',
     dst: a.dst !== undefined ? `${a.dst}/${h.dstLen}` : h.dstLen === 0 ? 'default' : `0.0.0.0/${h.dstLen}`,
     table: a.table ?? h.table,
-    protocol: h.protocol,
+    protocol: routeProtocolName(h.protocol),
     scope: scopeName(h.scope),
-    type: h.type,
+    type: routeTypeName(h.type),
   };
   if (a.gateway !== undefined) out.gateway = a.gateway;
   if (a.oif !== undefined) out.oif = a.oif;
   if (a.prefsrc !== undefined) out.prefsrc = a.prefsrc;
-  if (a.priority !== undefined) out.priority = a.priority;
+  if (a.priority !== undefined) out.metric = a.priority;
   if (a.multipath) {
-    out.multipath = a.multipath.map((nh: any) => {
+    out.nexthops = a.multipath.map((nh: any) => {
       const hop: NextHop = { ifindex: nh.ifindex, weight: nh.hops + 1 };
       if (nh.attrs?.gateway !== undefined) hop.gateway = nh.attrs.gateway;
       return hop;

@@ -1,0 +1,86 @@
+// Shared by the live library tests (api-*, concurrency, event-loop): root
+// check, `ip` as the independent oracle, and vclive-* namespaces that are
+// always removed. Not a test file itself.
+
+import { execFileSync, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readdirSync, statSync } from 'node:fs';
+
+/** Root or bust: under CI a test that cannot run fails instead of skipping. */
+export function requireRoot(context: Mocha.Context): void {
+  if (process.getuid?.() === 0) return;
+  if (process.env.CI === 'true') throw new Error('live api tests need root (CI=true: failing instead of skipping)');
+  context.skip();
+}
+
+/** Run `ip ARGS...`, its stdout; throws (with ip's stderr) if it fails. */
+export function ip(...args: string[]): string {
+  try {
+    return execFileSync('ip', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 30 });
+  } catch (error) {
+    const e = error as { stderr?: string; message: string };
+    throw new Error(`ip ${args.join(' ')}: ${e.stderr?.trim() || e.message}`);
+  }
+}
+
+/** `ip -j ARGS...`, parsed. */
+export function ipJson<T = any>(...args: string[]): T {
+  const out = ip('-j', ...args).trim();
+  return (out === '' ? [] : JSON.parse(out)) as T;
+}
+
+/** A fresh namespace name: vclive-<8 hex>. */
+export const liveName = (): string => `vclive-${randomBytes(4).toString('hex')}`;
+
+/**
+ * Namespaces made by one test file, all removed by cleanup() whatever
+ * happened (also the ones the library made, if the test registers them).
+ */
+export class LiveNamespaces {
+  readonly names = new Set<string>();
+
+  /** `ip netns add` a new vclive-* namespace, lo up. */
+  add(): string {
+    const name = liveName();
+    this.names.add(name);
+    ip('netns', 'add', name);
+    ip('-n', name, 'link', 'set', 'lo', 'up');
+    return name;
+  }
+
+  /** A name for a namespace something else will create; removed at cleanup. */
+  reserve(): string {
+    const name = liveName();
+    this.names.add(name);
+    return name;
+  }
+
+  cleanup(): void {
+    for (const name of this.names) {
+      if (ipNetnsList().includes(name)) spawnSync('ip', ['netns', 'del', name]);
+    }
+    this.names.clear();
+  }
+}
+
+/** `ip netns list`, names only. */
+export function ipNetnsList(): string[] {
+  return ip('netns', 'list').split('\n').map((line) => line.split(' ')[0]).filter(Boolean);
+}
+
+/** The network namespace of the calling thread (for the main thread: the process's). */
+export const threadNetnsInode = (): number => statSync('/proc/thread-self/ns/net').ino;
+
+export const countEntries = (dir: string): number => readdirSync(dir).length;
+
+/** Until `cond` holds or `ms` pass (threads are reaped a little after they report exit). */
+export async function settle(cond: () => boolean, ms = 2000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!cond() && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+}
+
+/** ip's route destination in our form: `default`, or always `prefix/len`. */
+export function ipDst(dst: string, family: 'inet' | 'inet6'): string {
+  if (dst === 'default' || dst.includes('/')) return dst;
+  return `${dst}/${family === 'inet6' ? 128 : 32}`;
+}
