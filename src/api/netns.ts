@@ -219,8 +219,7 @@ export class Netns {
   async listRoutes(options: { family?: 'inet' | 'inet6'; table?: number | 'all' } = {}): Promise<Route[]> {
     const family = options.family === 'inet6' ? AF_INET6 : AF_INET;
     const table = options.table === 'all' ? undefined : options.table ?? 254;
-    // Not dumpRoutes(family, undefined): its default parameter turns undefined into the main table.
-    const req = table === undefined ? { ...dumpRoutes(family), attrs: {} } : dumpRoutes(family, table);
+    const req = dumpRoutes(family, table ?? null);
     const routes = await this.socket.dump(req, `list routes in ${this.label}`, { map: toRoute, retries: 3 });
     // Older kernels ignore the table filter: apply it here too.
     return table === undefined ? routes : routes.filter((r) => r.table === table);

@@ -92,11 +92,11 @@ export function getRoute(address: string): Request<RtMsg, RouteAttrs> {
   };
 }
 
-/** Like `ip route show [table T]`: a dump of one family, filtered by table in the kernel. */
-export function dumpRoutes(family = AF_INET, table: number | undefined = RT_TABLE_MAIN): Request<RtMsg, RouteAttrs> {
+/** Like `ip route show [table T]`: a dump of one family, filtered by table in the kernel (null: every table). */
+export function dumpRoutes(family = AF_INET, table: number | null = RT_TABLE_MAIN): Request<RtMsg, RouteAttrs> {
   return {
     type: RTM_GETROUTE, flags: NLM_F_REQUEST | NLM_F_DUMP,
     header: { family, dstLen: 0, srcLen: 0, tos: 0, table: 0, protocol: 0, scope: 0, type: 0, flags: 0 },
-    attrs: table === undefined ? {} : { table },
+    attrs: table === null ? {} : { table },
   };
 }
