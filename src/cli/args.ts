@@ -77,7 +77,9 @@ function nsOf(type: EndpointNs['type'], target: string, flag: string): EndpointN
     case 'netns': return { type, name: target };
     case 'pid': {
       if (!/^\d+$/.test(target)) throw new UsageError(`${flag}: PID ${JSON.stringify(target)} is not a number`);
-      return { type, pid: Number(target) };
+      const pid = Number(target);
+      if (!Number.isSafeInteger(pid) || pid <= 0) throw new UsageError(`${flag}: PID ${JSON.stringify(target)} is not a process id (a positive integer)`);
+      return { type, pid };
     }
     case 'path': return { type, path: target };
     case 'current': return { type };

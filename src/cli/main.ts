@@ -51,7 +51,11 @@ async function run(cmd: Command): Promise<number> {
       const pause = Number(process.env.VETHCON_TEST_PAUSE_BEFORE_WIRING_MS ?? 0);
       const result = await connect(cmd.ends[0], cmd.ends[1], {
         // A test hook: lets fault tests change the world between validation and wiring.
-        beforeWiring: pause > 0 ? () => new Promise((r) => setTimeout(r, pause)) : undefined,
+        // It says on stderr when the pause starts, so a test knows validation is done.
+        beforeWiring: pause > 0 ? () => {
+          process.stderr.write(`vethcon: VETHCON_TEST_PAUSE_BEFORE_WIRING_MS: validated; pausing ${pause} ms before wiring\n`);
+          return new Promise((r) => setTimeout(r, pause));
+        } : undefined,
       });
       if (cmd.json) process.stdout.write(JSON.stringify({ ok: true, ...result }) + '\n');
       else {
@@ -69,14 +73,31 @@ async function run(cmd: Command): Promise<number> {
       const { disconnect } = await import('../wire/connect.js');
       const { Vethcon } = await import('../api/client.js');
       const client = new Vethcon();
-      const done = [];
+      const done: { endpoint: string; ifname: string; note?: string }[] = [];
       try {
-        for (const e of cmd.ends) done.push(await disconnect(e.ns, e.ifname, { client }));
+        // Every link is checked before the first is deleted, so a typo in the
+        // second one changes nothing (exit 2 means exactly that).
+        for (const e of cmd.ends) await disconnect(e.ns, e.ifname, { client, checkOnly: true });
+        for (const e of cmd.ends) {
+          try {
+            done.push(await disconnect(e.ns, e.ifname, { client }));
+          } catch (err) {
+            // Deleting one end of a veth takes its peer: `-D c1,eth1 -D c2,eth1` is fine.
+            if ((err as Error).name === 'NotFoundError' && done.length) {
+              done.push({ endpoint: (await import('../wire/endpoint.js')).describeEndpoint(e.ns), ifname: e.ifname, note: 'already gone (deleted with its peer)' });
+              continue;
+            }
+            if (!done.length) throw err;
+            const e2 = new Error(`${(err as Error).message}; already deleted: ${done.map((d) => `${d.ifname} in ${d.endpoint}`).join(', ')}`);
+            e2.name = 'DeleteError';
+            throw e2;
+          }
+        }
       } finally {
         await client.close();
       }
       if (cmd.json) process.stdout.write(JSON.stringify({ ok: true, deleted: done }) + '\n');
-      else for (const d of done) process.stdout.write(`deleted ${d.ifname} in ${d.endpoint}\n`);
+      else for (const d of done) process.stdout.write(`deleted ${d.ifname} in ${d.endpoint}${d.note ? `: ${d.note}` : ''}\n`);
       return EXIT_OK;
     }
   }

@@ -11,6 +11,7 @@ import { Netns, openNetnsFd, check, ValidationError } from '../api/netns.js';
 import { NetlinkError } from '../netlink/kernel-error.js';
 import { addLink } from '../netlink/route/link-requests.js';
 import { addAddress, splitCidr, AF_INET6 } from '../netlink/route/addr-requests.js';
+import { parseIP } from '../netlink/bytes.js';
 import { endSpec, endpointNs, ifname as ifnameRule, type EndInput, type EndSpec, type EndpointNs } from './schema.js';
 import { resolveEndpoint, containerStillThere, type ResolvedEndpoint } from './endpoint.js';
 import { planConnect } from './plan.js';
@@ -74,17 +75,24 @@ export async function connect(aIn: EndInput, bIn: EndInput, opts: ConnectOptions
   }
 }
 
+/** One key per address however it is spelled (2001:db8::1 = 2001:DB8:0::1). */
+function addressKey(cidr: string): string {
+  return Buffer.from(parseIP(splitCidr(cidr).address)).toString('hex');
+}
+
 function checkEnds(a: EndSpec, b: EndSpec, ea: ResolvedEndpoint, eb: ResolvedEndpoint, sameNs: boolean): void {
   if (sameNs && a.ifname === b.ifname) throw new ValidationError(`both ends would be named ${a.ifname} in ${ea.label}`);
-  const ipsA = new Set(a.addresses.map((c) => splitCidr(c).address));
+  const ipsA = new Map(a.addresses.map((c) => [addressKey(c), c]));
   for (const c of b.addresses) {
-    if (ipsA.has(splitCidr(c).address)) throw new ValidationError(`both ends would have the address ${splitCidr(c).address}`);
+    const other = ipsA.get(addressKey(c));
+    if (other !== undefined) throw new ValidationError(`both ends would have the address ${splitCidr(c).address}${other === c ? '' : ` (${other} and ${c})`}`);
   }
   for (const [end, e] of [[a, ea], [b, eb]] as const) {
-    const seen = new Set<string>();
+    const seen = new Map<string, string>();
     for (const c of end.addresses) {
-      if (seen.has(c)) throw new ValidationError(`${end.ifname} in ${e.label}: address ${c} given twice`);
-      seen.add(c);
+      const first = seen.get(addressKey(c));
+      if (first !== undefined) throw new ValidationError(`${end.ifname} in ${e.label}: address ${c} given twice${first === c ? '' : ` (also as ${first})`}`);
+      seen.set(addressKey(c), c);
     }
   }
 }
@@ -126,7 +134,7 @@ async function wire(vc: Vethcon, a: EndSpec, b: EndSpec, ea: ResolvedEndpoint, e
     }
     return [result(ea, a, indexA), result(eb, b, indexB)];
   } catch (cause) {
-    const reason = cause instanceof Error ? cause.message : String(cause);
+    const reason = await explain(cause, created, [[a, ea, na], [b, eb, nb]]);
     if (!created) throw new WiringError(`cannot create ${what}: ${reason}`, cause);
     try {
       await na.deleteLink(indexA ?? a.ifname);
@@ -138,6 +146,26 @@ async function wire(vc: Vethcon, a: EndSpec, b: EndSpec, ea: ResolvedEndpoint, e
     }
     throw new WiringError(`${what}: ${reason}; the pair was removed again, nothing is left behind`, cause);
   }
+}
+
+/**
+ * Why wiring failed, in the user's terms: a container that stopped, or a name
+ * taken since it was checked, rather than a bare errno from a /proc path.
+ */
+async function explain(cause: unknown, created: boolean, ends: [EndSpec, ResolvedEndpoint, Netns][]): Promise<string> {
+  const reason = cause instanceof Error ? cause.message : String(cause);
+  for (const [, e] of ends) {
+    if (!(await containerStillThere(e))) return reason.startsWith(`${e.label} stopped`) ? reason : `${e.label} stopped while it was being wired (${reason})`;
+  }
+  if (!created && cause instanceof NetlinkError && cause.code === 'EEXIST') {
+    for (const [end, e, ns] of ends) {
+      try {
+        await ns.getLink(end.ifname);
+        return `a link named ${end.ifname} appeared in ${e.label} after it was checked (${reason})`;
+      } catch { /* not this one */ }
+    }
+  }
+  return reason;
 }
 
 /** Addresses for one end; IPv6 switched back on first where Docker turned it off. */
@@ -159,8 +187,11 @@ function result(e: ResolvedEndpoint, end: EndSpec, ifindex: number): EndResult {
   return r;
 }
 
-/** Like koko's `-D container,link`: delete one end (the peer goes with it). */
-export async function disconnect(nsIn: EndpointNs, name: string, opts: { client?: Vethcon } = {}): Promise<{ endpoint: string; ifname: string }> {
+/**
+ * Like koko's `-D container,link`: delete one end (the peer goes with it).
+ * With `checkOnly`, only check that the endpoint resolves and the link is there.
+ */
+export async function disconnect(nsIn: EndpointNs, name: string, opts: { client?: Vethcon; checkOnly?: boolean } = {}): Promise<{ endpoint: string; ifname: string }> {
   const ns = check(endpointNs, nsIn, 'endpoint');
   check(ifnameRule, name, 'link');
   const vc = opts.client ?? new Vethcon();
@@ -168,7 +199,8 @@ export async function disconnect(nsIn: EndpointNs, name: string, opts: { client?
     const e = await resolveEndpoint(ns);
     const handle = await vc.netns(e.target);
     try {
-      await handle.deleteLink(name);
+      if (opts.checkOnly) await handle.getLink(name);
+      else await handle.deleteLink(name);
     } catch (err) {
       if (err instanceof NetlinkError && err.code === 'ENODEV') throw new NotFoundError(`there is no link named ${name} in ${e.label}`);
       throw err;

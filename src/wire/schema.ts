@@ -43,8 +43,12 @@ export const mac = z.string().superRefine((s, ctx) => {
   else if (parseInt(s.slice(0, 2), 16) & 1) ctx.addIssue({ code: 'custom', message: `MAC ${s} is a multicast address; a link needs a unicast one (first byte even)` });
 });
 
-/** veth takes 68 (the IPv4 minimum) to 65535. */
-export const mtu = z.number().int().min(68, 'MTU must be at least 68').max(65535, 'MTU must be at most 65535');
+/** veth takes 68 (the IPv4 minimum) to 65535. The message names the bad value. */
+export const mtu = z.number().superRefine((n, ctx) => {
+  if (!Number.isInteger(n)) ctx.addIssue({ code: 'custom', message: `MTU ${n} is not a whole number` });
+  else if (n < 68) ctx.addIssue({ code: 'custom', message: `MTU ${n} is too small: it must be at least 68` });
+  else if (n > 65535) ctx.addIssue({ code: 'custom', message: `MTU ${n} is too big: it must be at most 65535` });
+});
 
 /** Like iproute2's netns names: non-empty, no '/', not . or .., at most 255 bytes. */
 export const netnsName = z.string().superRefine((s, ctx) => {
@@ -53,16 +57,23 @@ export const netnsName = z.string().superRefine((s, ctx) => {
   }
 });
 
-export const containerName = z.string().min(1, 'container name is empty').regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/, 'container name or id may hold only letters, digits, _ . and -');
+export const containerName = z.string().superRefine((s, ctx) => {
+  if (s === '') ctx.addIssue({ code: 'custom', message: 'container name is empty' });
+  else if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(s)) ctx.addIssue({ code: 'custom', message: `container name or id ${JSON.stringify(s)} is not valid: it may hold only letters, digits, _ . and - (and start with a letter or digit)` });
+});
 
-export const pid = z.number().int().positive('PID must be a positive integer');
+export const pid = z.number().superRefine((n, ctx) => {
+  if (!Number.isSafeInteger(n) || n <= 0) ctx.addIssue({ code: 'custom', message: `PID ${n} is not a process id (a positive integer)` });
+});
 
 /** Where one end lives. */
 export const endpointNs = z.discriminatedUnion('type', [
   z.object({ type: z.literal('docker'), container: containerName }),
   z.object({ type: z.literal('netns'), name: netnsName }),
   z.object({ type: z.literal('pid'), pid }),
-  z.object({ type: z.literal('path'), path: z.string().startsWith('/', 'namespace path must be absolute') }),
+  z.object({ type: z.literal('path'), path: z.string().superRefine((s, ctx) => {
+    if (!s.startsWith('/')) ctx.addIssue({ code: 'custom', message: `namespace path ${JSON.stringify(s)} must be absolute` });
+  }) }),
   z.object({ type: z.literal('current') }),
 ]);
 export type EndpointNs = z.infer<typeof endpointNs>;
