@@ -50,6 +50,8 @@ export class Vethcon {
 
   readonly routes = {
     list: async (o: In & { family?: 'inet' | 'inet6'; table?: number | 'all' } = {}): Promise<Route[]> => (await this.netns(o.netns)).listRoutes(o),
+    /** Visit routes as they are decoded, holding none: for very large tables. */
+    each: async (visit: (r: Route) => void, o: In & { family?: 'inet' | 'inet6'; table?: number | 'all' } = {}): Promise<number> => (await this.netns(o.netns)).eachRoute(visit, o),
     add: async (o: In & RouteOptions): Promise<void> => { const { netns, ...r } = o; return (await this.netns(netns)).addRoute(r); },
     replace: async (o: In & RouteOptions): Promise<void> => { const { netns, ...r } = o; return (await this.netns(netns)).replaceRoute(r); },
     delete: async (o: In & RouteOptions): Promise<void> => { const { netns, ...r } = o; return (await this.netns(netns)).deleteRoute(r); },

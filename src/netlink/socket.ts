@@ -35,7 +35,7 @@ const recvBuffer = (): Buffer => (recvBuf ??= Buffer.allocUnsafe(RECV_BYTES));
 
 const MAX_WAIT_MS = 30_000;
 /** Longest stretch a dump decodes before it lets the event loop run. */
-const YIELD_EVERY_MS = 2;
+const YIELD_EVERY_MS = 0.5;
 /** Requests per send in a batch: their acks must fit the 1 MiB receive buffer (~1 KiB of skb each). */
 const BATCH_CHUNK = 256;
 
