@@ -208,8 +208,11 @@ export function struct<const F extends readonly (readonly [string, FieldType])[]
     const out = { ${props.join(', ')} };
     return ${checked ? 'lossy ? undefined : out' : 'out'};
   };`;
-  const read = new Function(fn(false))() as (b: Uint8Array, o: number) => T;
-  const readExact = new Function(fn(true))() as (b: Uint8Array, o: number) => T | undefined;
+  // Compiled on first use: most structs are never read by a given program, and start-up counts.
+  let compiled: ((b: Uint8Array, o: number) => T) | undefined;
+  let compiledExact: ((b: Uint8Array, o: number) => T | undefined) | undefined;
+  const read = (b: Uint8Array, o: number): T => (compiled ??= new Function(fn(false))())(b, o);
+  const readExact = (b: Uint8Array, o: number): T | undefined => (compiledExact ??= new Function(fn(true))())(b, o);
   const write = (w: Writer, v: Partial<T>): void => {
     const src = v as any;
     for (const [key, t] of fields) {
