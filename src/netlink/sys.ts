@@ -1,6 +1,8 @@
 // The only file in vethcon that imports ffi-rs: the few libc calls the netlink
 // socket and the namespace workers need (socket, send/recv, setns, unshare,
-// mount...). Nothing in the pure codec imports this file.
+// mount...), plus the few INET socket calls the demo's proof of traffic needs
+// (a TCP listener and a TCP connection opened inside a namespace). Nothing in
+// the pure codec imports this file.
 //
 // Loading: importing this module loads ffi-rs on the importing thread. ffi-rs
 // must be loaded on the MAIN thread before any worker thread loads it, or the
@@ -22,7 +24,8 @@
 
 import { createRequire } from 'node:module';
 import type { ArrayConstructorOptions, DataType, FFITypeTag, load as ffiLoad, open as ffiOpen } from 'ffi-rs';
-import { errnoName, errnoText, EPERM } from './errno.js';
+import { formatIPv4, parseIPv4 } from './bytes.js';
+import { EINTR, errnoName, errnoText, EPERM } from './errno.js';
 
 // ---------------------------------------------------------------- constants
 
@@ -52,6 +55,18 @@ const NETLINK_EXT_ACK = 11;
 const NETLINK_GET_STRICT_CHK = 12;
 const SOCKET_BUFFER_BYTES = 1 << 20;
 const SOCKADDR_NL_BYTES = 12; // sa_family u16, pad u16, nl_pid u32, nl_groups u32
+
+export const AF_INET = 2;
+const SOCK_STREAM = 1;
+const SOCK_NONBLOCK = 0o4000;
+const SO_REUSEADDR = 2;
+const SO_ERROR = 4;
+const POLLOUT = 0x4;
+const POLLFD_BYTES = 8; // fd i32, events i16, revents i16
+const EINPROGRESS = 115;
+const ETIMEDOUT = 110;
+const SIOCGSKNS = 0x894c; // linux/sockios.h: socket's netns as a new fd
+const SOCKADDR_IN_BYTES = 16; // sin_family u16, sin_port u16 (big-endian), sin_addr 4 bytes, 8 zero bytes
 
 // ---------------------------------------------------------------- errors
 
@@ -152,6 +167,12 @@ const C = {
   setsockopt: prepare('setsockopt', I32, [I32, I32, I32, bytes(), I32]),
   bind: prepare('bind', I32, [I32, bytes(), I32]),
   getsockname: prepare('getsockname', I32, [I32, bytes(), bytes()]),
+  getsockopt: prepare('getsockopt', I32, [I32, I32, I32, bytes(), bytes()]),
+  listen: prepare('listen', I32, [I32, I32]),
+  connect: prepare('connect', I32, [I32, bytes(), I32]),
+  poll: prepare('poll', I32, [bytes(), U64, I32]), // nfds_t is unsigned long
+  // ioctl is variadic; (fd, request, 0) passes a harmless zero third argument.
+  ioctl: prepare('ioctl', I32, [I32, U64, U64]),
   sendAddr: prepare('send', I32, [I32, U64, I32, I32]),
   sendBytes: prepare('send', I32, [I32, bytes(), I32, I32]),
   recvAddr: prepare('recv', I32, [I32, U64, I32, I32]),
@@ -176,6 +197,11 @@ function warmSymbols(): void {
     [C.setsockopt, [-1, 0, 0, a, 4]],
     [C.bind, [-1, a, 12]],
     [C.getsockname, [-1, a, a]],
+    [C.getsockopt, [-1, 0, 0, a, a]],
+    [C.listen, [-1, 0]],
+    [C.connect, [-1, a, SOCKADDR_IN_BYTES]],
+    [C.poll, [a, 0, 0]], // no fds, no wait: returns 0 at once
+    [C.ioctl, [-1, 0, 0]],
     [C.sendAddr, [-1, 0, 0, 0]],
     [C.recvAddr, [-1, 0, 0, 0]],
     [C.close, [-1]],
@@ -379,6 +405,163 @@ export function umount2(target: string, flags: number): void {
   v[0] = target;
   v[1] = flags;
   check('umount2', invoke(C.umount2), target);
+}
+
+// ---------------------------------------------------------------- inet sockets
+
+// Cold path (a few calls per demo run): fresh Buffers, no address caching.
+// Like a netlink socket, an INET socket lives in the network namespace of the
+// thread that called socket(); bind, listen and connect then act in THAT
+// namespace whichever thread calls them. So a namespace worker needs only to
+// create the socket inside; the rest could run anywhere.
+
+function sockaddrIn(address: string, port: number): Buffer {
+  const ip = parseIPv4(address);
+  if (!ip) throw new RangeError(`not an IPv4 address: ${JSON.stringify(address)}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`port must be an integer from 0 to 65535, got ${String(port)}`);
+  const sockaddr = Buffer.alloc(SOCKADDR_IN_BYTES);
+  sockaddr.writeUInt16LE(AF_INET, 0); // host order (little-endian on x64 and arm64)
+  sockaddr.writeUInt16BE(port, 2); // network order
+  sockaddr.set(ip, 4);
+  return sockaddr;
+}
+
+function openTcpSocket(flags: number): number {
+  const s = C.socket.paramsValue;
+  s[0] = AF_INET;
+  s[1] = SOCK_STREAM | SOCK_CLOEXEC | flags;
+  s[2] = 0;
+  return check('socket', invoke(C.socket), '(AF_INET, SOCK_STREAM)');
+}
+
+function callWithSockaddr(call: Call, fd: number, sockaddr: Buffer): number {
+  const v = call.paramsValue;
+  v[0] = fd;
+  v[1] = sockaddr;
+  v[2] = SOCKADDR_IN_BYTES;
+  const result = invoke(call);
+  v[1] = null;
+  return result;
+}
+
+/**
+ * A listening TCP socket on address:port in the CALLING THREAD's network
+ * namespace, like the one `ip netns exec NS nc -l ADDRESS PORT` opens:
+ * socket(AF_INET, SOCK_STREAM|SOCK_CLOEXEC), SO_REUSEADDR, bind, listen.
+ * Port 0 lets the kernel pick one (read it back with inetSocketName). Its
+ * backlog completes connections with no accept() yet. Closes the fd if any
+ * step fails.
+ */
+export function openTcpListener(address: string, port: number, backlog = 16): number {
+  const sockaddr = sockaddrIn(address, port);
+  const fd = openTcpSocket(0);
+  try {
+    check('setsockopt', setIntOption(fd, SOL_SOCKET, SO_REUSEADDR, 1), 'SO_REUSEADDR');
+    check('bind', callWithSockaddr(C.bind, fd, sockaddr), `${address}:${port}`);
+    const v = C.listen.paramsValue;
+    v[0] = fd;
+    v[1] = backlog;
+    check('listen', invoke(C.listen), `${address}:${port}`);
+    return fd;
+  } catch (error) {
+    closeQuietly(fd);
+    throw error;
+  }
+}
+
+/**
+ * A TCP socket connected to address:port from the CALLING THREAD's network
+ * namespace, like `ip netns exec NS nc ADDRESS PORT`: socket(AF_INET,
+ * SOCK_STREAM|SOCK_NONBLOCK|SOCK_CLOEXEC), connect, then poll until the
+ * handshake ends, at most timeoutMs (a blocking connect to a silent peer
+ * would hang for minutes). Throws SysError (ECONNREFUSED, ENETUNREACH,
+ * ETIMEDOUT...) and closes the fd on failure. Non-blocking on return.
+ */
+export function openTcpConnection(address: string, port: number, timeoutMs: number): number {
+  const sockaddr = sockaddrIn(address, port);
+  if (!(Number.isInteger(timeoutMs) && timeoutMs >= 0)) throw new RangeError(`timeoutMs must be a non-negative integer, got ${String(timeoutMs)}`);
+  const where = `to ${address}:${port}`;
+  const fd = openTcpSocket(SOCK_NONBLOCK);
+  try {
+    const started = callWithSockaddr(C.connect, fd, sockaddr);
+    if (started < 0 && -started !== EINPROGRESS) check('connect', started, where);
+    if (started < 0) waitConnected(fd, timeoutMs, where);
+    return fd;
+  } catch (error) {
+    closeQuietly(fd);
+    throw error;
+  }
+}
+
+/** poll(POLLOUT) until the connect ends or timeoutMs passes; then SO_ERROR says how it ended. */
+function waitConnected(fd: number, timeoutMs: number, where: string): void {
+  const pollfd = Buffer.alloc(POLLFD_BYTES);
+  pollfd.writeInt32LE(fd, 0);
+  pollfd.writeInt16LE(POLLOUT, 4);
+  const deadline = performance.now() + timeoutMs;
+  const v = C.poll.paramsValue;
+  for (;;) {
+    v[0] = pollfd;
+    v[1] = 1;
+    v[2] = Math.max(0, Math.ceil(deadline - performance.now()));
+    const ready = invoke(C.poll);
+    v[0] = null;
+    if (ready === -EINTR) continue;
+    check('poll', ready);
+    if (ready === 0) throw new SysError('connect', ETIMEDOUT, `${where} (no answer in ${timeoutMs} ms)`);
+    break; // POLLOUT, POLLERR or POLLHUP: the handshake is over, one way or the other
+  }
+  const error = Buffer.alloc(4);
+  const length = Buffer.alloc(4);
+  length.writeUInt32LE(4, 0);
+  const g = C.getsockopt.paramsValue;
+  g[0] = fd;
+  g[1] = SOL_SOCKET;
+  g[2] = SO_ERROR;
+  g[3] = error;
+  g[4] = length;
+  check('getsockopt', invoke(C.getsockopt), 'SO_ERROR');
+  g[3] = g[4] = null;
+  const errno = error.readInt32LE(0);
+  if (errno !== 0) throw new SysError('connect', errno, where);
+}
+
+/** getsockname of an AF_INET socket, like the local column of `ss -tn`: { address: '10.10.1.3', port }. */
+export function inetSocketName(fd: number): { address: string; port: number } {
+  const sockaddr = Buffer.alloc(SOCKADDR_IN_BYTES);
+  const length = Buffer.alloc(4);
+  length.writeUInt32LE(SOCKADDR_IN_BYTES, 0);
+  const v = C.getsockname.paramsValue;
+  v[0] = fd;
+  v[1] = sockaddr;
+  v[2] = length;
+  check('getsockname', invoke(C.getsockname));
+  v[1] = v[2] = null;
+  const family = sockaddr.readUInt16LE(0);
+  if (family !== AF_INET) throw new SysError('getsockname', 97 /* EAFNOSUPPORT */, `(family ${family}, not AF_INET)`);
+  return { address: formatIPv4(sockaddr, 4), port: sockaddr.readUInt16BE(2) };
+}
+
+/**
+ * ioctl(fd, SIOCGSKNS): a new O_CLOEXEC fd for the network namespace the
+ * socket `fd` lives in, whatever thread asks (needs CAP_NET_ADMIN). fstat it
+ * and compare dev/ino with a namespace file to PROVE where a socket is; like
+ * the netns column `ss` cannot show. The caller closes the fd.
+ */
+export function socketNetnsFd(fd: number): number {
+  const v = C.ioctl.paramsValue;
+  v[0] = fd;
+  v[1] = SIOCGSKNS;
+  v[2] = 0;
+  return check('ioctl', invoke(C.ioctl), 'SIOCGSKNS');
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    closeFd(fd);
+  } catch {
+    // already failing; the first error is the one to report
+  }
 }
 
 export { errnoName, errnoText } from './errno.js';

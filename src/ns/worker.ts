@@ -1,11 +1,11 @@
 // The body of a namespace worker thread ("hopper"). setns(CLONE_NEWNET) and
 // unshare(CLONE_NEWNET) change only the calling thread, so this thread does
 // them and the main thread never does. For each request it enters a
-// namespace, opens netlink sockets there (a socket stays in the namespace it
-// was created in, and its fd is usable by the whole process), goes back to
-// its home namespace and PROVES it is home (dev/ino of /proc/thread-self/ns/net)
-// before replying. If it cannot, it says so (fatal) and refuses all further
-// work; the pool terminates it.
+// namespace, opens netlink sockets (or one TCP socket, openInet) there (a
+// socket stays in the namespace it was created in, and its fd is usable by the
+// whole process), goes back to its home namespace and PROVES it is home
+// (dev/ino of /proc/thread-self/ns/net) before replying. If it cannot, it
+// says so (fatal) and refuses all further work; the pool terminates it.
 //
 // Only synchronous calls here: node:fs sync calls run on this thread, while
 // async ones would run on libuv's shared pool in some other namespace.
@@ -84,7 +84,13 @@ function openSocketsIn(fds: number[], count: number): void {
   for (let i = 0; i < count; i++) fds.push(sys.openNetlinkSocket());
 }
 
-function openSockets(request: Extract<WorkerRequest, { op: 'openSockets' }>): number[] {
+type NamespaceRequest = { path: string; label: string; expect: NsIdentity };
+
+/**
+ * Opens the namespace file, enters it (checking it is still the namespace the
+ * main thread resolved), runs work() there, and comes home (awayFromHome).
+ */
+function inNamespace(request: NamespaceRequest, work: (fds: number[]) => void): number[] {
   let nsFd: number;
   try {
     nsFd = sys.openPath(request.path);
@@ -107,17 +113,37 @@ function openSockets(request: Extract<WorkerRequest, { op: 'openSockets' }>): nu
           throw new NetnsError('ETHREAD', `${request.label}: setns did not enter it`);
         }
       },
-      (fds) => {
-        openSocketsIn(fds, request.count);
-        // Files whose meaning depends on the opener's netns (/proc/sys/net/...), opened from inside it.
-        // Through FFI, not node:fs: Node tracks fds a worker opens with fs and closes them when it exits.
-        for (const file of request.files ?? []) fds.push(sys.openPath(file, O_RDWR | sys.O_CLOEXEC));
-      },
+      work,
       () => {},
     );
   } finally {
     closeQuietly(nsFd);
   }
+}
+
+function openSockets(request: Extract<WorkerRequest, { op: 'openSockets' }>): number[] {
+  return inNamespace(request, (fds) => {
+    openSocketsIn(fds, request.count);
+    // Files whose meaning depends on the opener's netns (/proc/sys/net/...), opened from inside it.
+    // Through FFI, not node:fs: Node tracks fds a worker opens with fs and closes them when it exits.
+    for (const file of request.files ?? []) fds.push(sys.openPath(file, O_RDWR | sys.O_CLOEXEC));
+  });
+}
+
+/**
+ * One TCP socket made inside the namespace (through FFI, so the fd outlives
+ * this thread). A connect that waits for its handshake waits here, bounded
+ * by its timeout, never on the main thread.
+ */
+function openInet(request: Extract<WorkerRequest, { op: 'openInet' }>): number[] {
+  const spec = request.socket;
+  return inNamespace(request, (fds) => {
+    fds.push(
+      spec.kind === 'tcpListen'
+        ? sys.openTcpListener(spec.address, spec.port, spec.backlog)
+        : sys.openTcpConnection(spec.address, spec.port, spec.timeoutMs),
+    );
+  });
 }
 
 /** Makes /run/netns a shared mount point, the way `ip netns add` does. */
@@ -170,7 +196,10 @@ function createNamed(request: Extract<WorkerRequest, { op: 'createNamed' }>): nu
 function handle(request: WorkerRequest): WorkerReply {
   try {
     if (poisoned) throw new FatalError('namespace worker is in an unknown namespace');
-    const fds = request.op === 'openSockets' ? openSockets(request) : createNamed(request);
+    const fds =
+      request.op === 'openSockets' ? openSockets(request)
+      : request.op === 'openInet' ? openInet(request)
+      : createNamed(request);
     return { id: request.id, ok: true, fds };
   } catch (error) {
     const code =
