@@ -7,7 +7,7 @@ import { NetlinkSocket } from '../netlink/socket.js';
 import { RTNETLINK } from '../netlink/route/protocol.js';
 import type { Request } from '../netlink/request.js';
 import type { NetlinkError } from '../netlink/kernel-error.js';
-import { namedNetnsPath, validateNetnsName } from '../ns/index.js';
+import { namedNetnsPath, validateNetnsName, type NamespaceThreads } from '../ns/index.js';
 import { Netns, type LinkName, type LinkAddOptions, type LinkSetOptions, type LinkFilter, type RouteOptions } from './netns.js';
 import { SocketCache, toRef, type NetnsTarget } from './sockets.js';
 import type { Link, Address, Route, Neighbour } from './convert.js';
@@ -15,7 +15,12 @@ import type { Link, Address, Route, Neighbour } from './convert.js';
 type In = { netns?: NetnsTarget };
 
 export class Vethcon {
-  private readonly sockets = new SocketCache();
+  private readonly sockets: SocketCache;
+
+  /** `threads`: namespace worker threads to use (and close with this instance); made on demand otherwise. */
+  constructor(options: { threads?: NamespaceThreads } = {}) {
+    this.sockets = new SocketCache(options.threads);
+  }
 
   /** A handle bound to one namespace (its socket opened once). */
   async netns(target?: NetnsTarget): Promise<Netns> {

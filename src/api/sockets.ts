@@ -18,6 +18,11 @@ export class SocketCache {
   private current?: NetlinkSocket;
   private threadsInstance?: NamespaceThreads;
 
+  /** Use these namespace threads (e.g. already started) instead of making our own. */
+  constructor(threads?: NamespaceThreads) {
+    this.threadsInstance = threads;
+  }
+
   get threads(): NamespaceThreads {
     return (this.threadsInstance ??= new NamespaceThreads());
   }

@@ -1,7 +1,16 @@
 #!/usr/bin/env node
-// The `vethcon` executable.
-import { main } from './main.js';
+// The `vethcon` executable. When the command will touch a namespace, the
+// namespace worker starts first, so its start-up (tens of ms) overlaps the
+// loading of everything else; importing ns/ also loads the FFI on this
+// thread before the worker does, as it must.
+import type { NamespaceThreads } from '../ns/index.js';
 
-main(process.argv.slice(2)).then((code) => {
-  process.exitCode = code;
-});
+const argv = process.argv.slice(2);
+let threads: NamespaceThreads | undefined;
+if (argv.some((a) => /^-[dnpaDNPA]/.test(a)) && !argv.some((a) => a === '--dry-run' || a === '-h' || a === '--help')) {
+  const ns = await import('../ns/index.js');
+  threads = new ns.NamespaceThreads();
+  threads.prestart();
+}
+const { main } = await import('./main.js');
+process.exitCode = await main(argv, { threads });

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs, UsageError, type Command } from './args.js';
 import { HELP } from './help.js';
+import type { NamespaceThreads } from '../ns/index.js';
 
 const EXIT_OK = 0;
 const EXIT_FAILED = 1;
@@ -19,12 +20,13 @@ function version(): string {
   return `vethcon ${pkg.version}`;
 }
 
-export async function main(argv: string[]): Promise<number> {
+/** `threads`: namespace worker threads the caller already started (see bin.ts). */
+export async function main(argv: string[], options: { threads?: NamespaceThreads } = {}): Promise<number> {
   let json = argv.includes('--json');
   try {
     const cmd = parseArgs(argv);
     json = 'json' in cmd && cmd.json;
-    return await run(cmd);
+    return await run(cmd, options.threads);
   } catch (e) {
     const err = e as Error & { code?: string };
     const usage = USAGE_ERRORS.has(err.name) || (err.name === 'NetnsError' && NETNS_USAGE_CODES.has(err.code ?? ''));
@@ -37,7 +39,7 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-async function run(cmd: Command): Promise<number> {
+async function run(cmd: Command, threads?: NamespaceThreads): Promise<number> {
   switch (cmd.action) {
     case 'help':
       process.stdout.write(HELP);
@@ -48,15 +50,18 @@ async function run(cmd: Command): Promise<number> {
     case 'connect': {
       if (cmd.dryRun) return dryRun(cmd);
       const { connect } = await import('../wire/connect.js');
+      const { Vethcon } = await import('../api/client.js');
       const pause = Number(process.env.VETHCON_TEST_PAUSE_BEFORE_WIRING_MS ?? 0);
+      const client = new Vethcon({ threads });
       const result = await connect(cmd.ends[0], cmd.ends[1], {
+        client,
         // A test hook: lets fault tests change the world between validation and wiring.
         // It says on stderr when the pause starts, so a test knows validation is done.
         beforeWiring: pause > 0 ? () => {
           process.stderr.write(`vethcon: VETHCON_TEST_PAUSE_BEFORE_WIRING_MS: validated; pausing ${pause} ms before wiring\n`);
           return new Promise((r) => setTimeout(r, pause));
         } : undefined,
-      });
+      }).finally(() => client.close());
       if (cmd.json) process.stdout.write(JSON.stringify({ ok: true, ...result }) + '\n');
       else {
         const [a, b] = result.ends;
@@ -72,7 +77,7 @@ async function run(cmd: Command): Promise<number> {
       }
       const { disconnect } = await import('../wire/connect.js');
       const { Vethcon } = await import('../api/client.js');
-      const client = new Vethcon();
+      const client = new Vethcon({ threads });
       const done: { endpoint: string; ifname: string; note?: string }[] = [];
       try {
         // Every link is checked before the first is deleted, so a typo in the

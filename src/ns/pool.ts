@@ -295,7 +295,16 @@ export class NamespaceThreads {
     return run;
   }
 
-  async #ask(label: string, makeRequest: (id: number) => WorkerRequest): Promise<number[]> {
+  /**
+   * Start the worker now rather than at the first request, so its start-up
+   * (tens of ms) overlaps the caller's own work. A command line calls this
+   * as soon as it knows it will need a namespace.
+   */
+  prestart(): void {
+    if (!this.#closed) this.#hopperReady();
+  }
+
+  #hopperReady(): Hopper {
     let hopper = this.#hopper;
     if (!hopper || !hopper.usable) {
       // The main thread's netns, which a new worker must start in.
@@ -305,6 +314,11 @@ export class NamespaceThreads {
       }
       hopper = this.#hopper = new Hopper(this.#mainNetns);
     }
+    return hopper;
+  }
+
+  async #ask(label: string, makeRequest: (id: number) => WorkerRequest): Promise<number[]> {
+    const hopper = this.#hopperReady();
     let reply: WorkerReply;
     try {
       reply = await hopper.request(makeRequest(this.#nextId++));
