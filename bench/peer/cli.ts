@@ -150,15 +150,30 @@ async function dumps(ns: string, reps: number, what: 'links' | 'routes'): Promis
 
 // ------------------------------------------------------------------ W4
 
-/** N adds of 10.200.(i/250).(i%250+1)/32, then N deletes; one request each, awaited one by one. */
+/**
+ * N adds of 10.200.(i/250).(i%250+1)/32, then N deletes; one request (one
+ * netlink message, each with its own ack) per address. By default they are
+ * pipelined with Netns.batch, many per send, as the harness's c-raw-batch64
+ * does; PB_VC_W4=single awaits each through Netns.addAddress, PB_VC_W4=raw
+ * each through Netns.request.
+ */
 async function w4(ns: string, ifname: string, n: number): Promise<void> {
   const cidrs: string[] = [];
   for (let i = 0; i < n; i++) cidrs.push(`10.200.${Math.floor(i / 250)}.${(i % 250) + 1}/32`);
-  const raw = process.env.PB_VC_W4 === 'raw';
-  const nl = raw ? await import('../../src/netlink/index.js') : undefined;
+  const mode = process.env.PB_VC_W4 ?? 'batch';
+  const nl = mode !== 'single' ? await import('../../src/netlink/index.js') : undefined;
   await withLibrary(async (_api, vc) => {
     const h = await vc.netns(ns);
     const index = await h.ifindex(ifname);
+    if (nl && mode === 'batch') {
+      let t0 = performance.now();
+      firstError(await h.batch(cidrs.map((cidr) => nl.addAddress({ index, cidr })), 'add'));
+      out('add_s', ((performance.now() - t0) / 1e3).toFixed(6));
+      t0 = performance.now();
+      firstError(await h.batch(cidrs.map((cidr) => nl.deleteAddress({ index, cidr })), 'delete'));
+      out('del_s', ((performance.now() - t0) / 1e3).toFixed(6));
+      return;
+    }
     let t0 = performance.now();
     if (nl) {
       for (const cidr of cidrs) await h.request(nl.addAddress({ index, cidr }), `add ${cidr}`);

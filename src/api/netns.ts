@@ -21,7 +21,12 @@ import * as rules from '../wire/schema.js';
 /** A link named or numbered: 'eth0' or its ifindex. */
 export type LinkName = string | number;
 
-const linkName = z.union([rules.ifname, z.number().int().positive()]);
+const ifindexRule = z.number().int().positive();
+const linkName = z.union([rules.ifname, ifindexRule]);
+/** A link name or ifindex; the right schema by type (a union would build a discarded issue per call). */
+const checkLink = (name: LinkName, what = 'link'): void => {
+  check(typeof name === 'number' ? ifindexRule : rules.ifname, name, what);
+};
 const target = z.union([z.string(), z.object({ name: z.string() }), z.object({ pid: z.number() }), z.object({ path: z.string() }), z.object({ current: z.literal(true) })]);
 
 const linkAddSchema = z.object({
@@ -125,7 +130,7 @@ export class Netns {
 
   /** Like `ip link show dev NAME`. */
   async getLink(name: LinkName): Promise<Link> {
-    check(linkName, name, 'link');
+    checkLink(name);
     const [reply] = await this.socket.request(getLink(typeof name === 'number' ? { index: name } : { ifname: name }, RTEXT_FILTER_VF | RTEXT_FILTER_SKIP_STATS), `find link ${name} in ${this.label}`, { noAck: true });
     return toLink(reply);
   }
@@ -169,13 +174,13 @@ export class Netns {
 
   /** Like `ip link del dev NAME` (a veth takes its peer with it). */
   async deleteLink(name: LinkName): Promise<void> {
-    check(linkName, name, 'link');
+    checkLink(name);
     await this.socket.request(deleteLink(typeof name === 'number' ? { index: name } : { ifname: name }), `delete link ${name} in ${this.label}`);
   }
 
   /** Like `ip link set dev NAME [up|down] [mtu N] [address A] [name N] [master M|nomaster] [alias S] [netns NS]`. */
   async setLink(name: LinkName, changes: LinkSetOptions): Promise<void> {
-    check(linkName, name, 'link');
+    checkLink(name);
     const c = check(linkSetSchema, changes, 'link change');
     const index = await this.ifindex(name);
     const settings: LinkSettings & { ifname?: string } = { up: c.up, mtu: c.mtu, address: c.address, ifname: c.ifname, ifalias: c.alias, txqlen: c.txqlen };

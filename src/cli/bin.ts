@@ -13,4 +13,9 @@ if (argv.some((a) => /^-[dnpaDNPA]/.test(a)) && !argv.some((a) => a === '--dry-r
   threads.prestart();
 }
 const { main } = await import('./main.js');
-process.exitCode = await main(argv, { threads });
+try {
+  process.exitCode = await main(argv, { threads });
+} finally {
+  // A worker still starting would keep the process alive after a usage error.
+  await threads?.close();
+}

@@ -93,7 +93,7 @@ export const flag: Codec<true> = {
 
 /**
  * Opaque bytes: a view of the decoded buffer (no copy). Copy it if you reuse
- * that buffer; the socket decodes each datagram from a fresh copy.
+ * that buffer. (The socket gives callers messages decoded from their own copy.)
  */
 export const binary: Codec<Uint8Array> = {
   name: 'binary',

@@ -223,16 +223,26 @@ export function formatIPv6(b: Uint8Array, o: number): string {
   return head + '::' + tail;
 }
 
+/** Dotted-quad text to 4 bytes; undefined if it is not exactly that (no leading zeros, each part 0..255). */
 export function parseIPv4(text: string): Uint8Array | undefined {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(text);
-  if (!m) return undefined;
   const out = new Uint8Array(4);
-  for (let i = 0; i < 4; i++) {
-    const n = Number(m[i + 1]);
-    if (n > 255 || (m[i + 1].length > 1 && m[i + 1][0] === '0')) return undefined;
-    out[i] = n;
+  let part = 0, value = 0, digits = 0;
+  for (let i = 0; i <= text.length; i++) {
+    const c = i < text.length ? text.charCodeAt(i) : 46; // a final '.' closes the last part
+    if (c >= 48 && c <= 57) {
+      if (digits > 0 && value === 0) return undefined; // leading zero
+      value = value * 10 + (c - 48);
+      if (++digits > 3 || value > 255) return undefined;
+    } else if (c === 46) {
+      if (digits === 0 || part > 3) return undefined;
+      out[part++] = value;
+      value = 0;
+      digits = 0;
+    } else {
+      return undefined;
+    }
   }
-  return out;
+  return part === 4 ? out : undefined;
 }
 
 export function parseIPv6(text: string): Uint8Array | undefined {

@@ -32,6 +32,8 @@ export type { Request };
 const RECV_BYTES = 1 << 20;
 let recvBuf: Buffer | undefined;
 const recvBuffer = (): Buffer => (recvBuf ??= Buffer.allocUnsafe(RECV_BYTES));
+/** The datagram just received, copied out of the shared buffer. */
+const ownCopy = (n: number): Uint8Array => Uint8Array.prototype.slice.call(recvBuffer(), 0, n);
 
 const MAX_WAIT_MS = 30_000;
 /** Longest stretch a dump decodes before it lets the event loop run. */
@@ -88,7 +90,8 @@ export class NetlinkSocket {
       while (!finished) {
         const n = this.recvNow(operation);
         if (n < 0) { await this.waitForData(operation, since); continue; }
-        forEachMessage(recvBuffer(), this.protocol, (m) => {
+        // The replies go back to the caller: decode from a copy, so their byte values stay valid.
+        forEachMessage(ownCopy(n), this.protocol, (m) => {
           if (m.seq !== seq || finished) return;
           if (m.type === NLMSG_ERROR) {
             const e = m as ErrorMessage;
@@ -107,7 +110,9 @@ export class NetlinkSocket {
 
   /**
    * Dump (NLM_F_DUMP) and collect every reply until NLMSG_DONE, mapped by
-   * `map` as they arrive (so raw messages need not be held). A dump the
+   * `map` as they arrive (so raw messages need not be held). `map` sees byte
+   * values (raw attributes) as views of a shared buffer, valid during the
+   * call only: it must copy any it keeps. Without `map`, messages own their bytes. A dump the
    * kernel marks NLM_F_DUMP_INTR (the table changed underneath) is retried
    * `retries` times, then fails with the partial result attached.
    */
@@ -226,7 +231,8 @@ export class NetlinkSocket {
     while (!done) {
       const n = this.recvNow(operation);
       if (n < 0) { await this.waitForData(operation, started); continue; }
-      forEachMessage(recvBuffer(), this.protocol, (m) => {
+      // A mapper turns each message into its own values at once; raw messages kept as they are need their own bytes.
+      forEachMessage(map ? recvBuffer() : ownCopy(n), this.protocol, (m) => {
         if (m.seq !== seq || done) return;
         if (m.flags & NLM_F_DUMP_INTR) interrupted = true;
         if (m.type === NLMSG_DONE || m.type === NLMSG_ERROR) {
