@@ -16,6 +16,7 @@ import { RTEXT_FILTER_SKIP_STATS, RTEXT_FILTER_VF } from '../netlink/route/link.
 import { resolveNetns } from '../ns/index.js';
 import { toLink, toAddress, toRoute, toNeighbour, type Link, type Address, type Route, type Neighbour } from './convert.js';
 import { toRef, type NetnsTarget } from './sockets.js';
+import { SUMMARY } from './summary.js';
 import * as rules from '../wire/schema.js';
 
 /** A link named or numbered: 'eth0' or its ifindex. */
@@ -122,7 +123,7 @@ export class Netns {
   /** Like `ip link show`. */
   async listLinks(filter: LinkFilter = {}): Promise<Link[]> {
     const mask = RTEXT_FILTER_VF | (filter.stats ? 0 : RTEXT_FILTER_SKIP_STATS);
-    const links = await this.socket.dump(dumpLinks(mask), `list links in ${this.label}`, { map: toLink, retries: 3 });
+    const links = await this.socket.dump(dumpLinks(mask), `list links in ${this.label}`, { map: toLink, retries: 3, protocol: SUMMARY });
     return links.filter((l) => (filter.kind === undefined || l.kind === filter.kind)
       && (filter.ifname === undefined || l.ifname === filter.ifname)
       && (filter.up === undefined || l.up === filter.up));
@@ -200,7 +201,7 @@ export class Netns {
   async listAddresses(options: { dev?: LinkName; family?: 'inet' | 'inet6' } = {}): Promise<Address[]> {
     const family = options.family === 'inet' ? AF_INET : options.family === 'inet6' ? AF_INET6 : 0;
     const index = options.dev !== undefined ? await this.ifindex(options.dev) : undefined;
-    const all = await this.socket.dump(dumpAddresses(family), `list addresses in ${this.label}`, { map: toAddress, retries: 3 });
+    const all = await this.socket.dump(dumpAddresses(family), `list addresses in ${this.label}`, { map: toAddress, retries: 3, protocol: SUMMARY });
     return index === undefined ? all : all.filter((a) => a.ifindex === index);
   }
 
@@ -225,7 +226,7 @@ export class Netns {
     const family = options.family === 'inet6' ? AF_INET6 : AF_INET;
     const table = options.table === 'all' ? undefined : options.table ?? 254;
     const req = dumpRoutes(family, table ?? null);
-    const routes = await this.socket.dump(req, `list routes in ${this.label}`, { map: toRoute, retries: 3 });
+    const routes = await this.socket.dump(req, `list routes in ${this.label}`, { map: toRoute, retries: 3, protocol: SUMMARY });
     // Older kernels ignore the table filter: apply it here too.
     return table === undefined ? routes : routes.filter((r) => r.table === table);
   }
@@ -241,6 +242,7 @@ export class Netns {
     let n = 0;
     await this.socket.dump(dumpRoutes(family, table ?? null), `list routes in ${this.label}`, {
       retries: 3,
+      protocol: SUMMARY,
       map: (m) => {
         const r = toRoute(m);
         if (table === undefined || r.table === table) { n++; visit(r); }

@@ -276,6 +276,8 @@ export interface AttrTable<S extends Record<string, Spec> = Record<string, Spec>
   readonly byKey: Map<string, Entry>;
   /** Compiled on first use (tables may refer to each other through thunks). */
   decoder?: TableDecoder;
+  /** A projection (see pick()): attributes outside it are skipped, not kept raw. */
+  readonly skipOthers?: boolean;
 }
 
 /** Attribute values of a table: every key optional, unknown attributes under `#<type>`. */
@@ -371,7 +373,7 @@ function compileDecoder(table: AttrTable): TableDecoder {
       let v;
       switch (t) {
         ${cases.join('\n        ')}
-        default: slow(table, out, b, off, len, t, depth);
+        default: ${table.skipOthers ? 'if (table.byType[t & 0x3fff] !== undefined) slow(table, out, b, off, len, t, depth);' : 'slow(table, out, b, off, len, t, depth);'}
       }
       off += (len + 3) & ~3;
     }
@@ -399,6 +401,17 @@ export function encodeAttr(w: Writer, rawType: number, codec: Codec<any>, value:
   w.patchU16(start, len);
   w.patchU16(start + 2, rawType);
   w.pad4();
+}
+
+/**
+ * A projection of a table: only these attributes are decoded, the others are
+ * skipped outright (not kept raw). For readers that want a few fields of a
+ * big message fast (a link listing needs a dozen of a link's ~60 attributes);
+ * not lossless, so not for re-encoding.
+ */
+export function pick<S extends Record<string, Spec>, K extends keyof S & string>(table: AttrTable<S>, keys: readonly K[]): AttrTable<Pick<S, K>> {
+  const spec = Object.fromEntries(keys.map((k) => [k, table.spec[k]])) as Pick<S, K>;
+  return { ...attrs(`${table.name}(${keys.length} of ${table.byKey.size})`, spec), skipOthers: true };
 }
 
 /** Encode an attribute object in its key order (decoded objects keep wire order). */

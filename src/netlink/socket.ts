@@ -116,10 +116,10 @@ export class NetlinkSocket {
    * kernel marks NLM_F_DUMP_INTR (the table changed underneath) is retried
    * `retries` times, then fails with the partial result attached.
    */
-  dump<T = LayoutMessage>(req: Request, operation: string, opts: { map?: (m: LayoutMessage) => T | undefined; retries?: number } = {}): Promise<T[]> {
+  dump<T = LayoutMessage>(req: Request, operation: string, opts: { map?: (m: LayoutMessage) => T | undefined; retries?: number; protocol?: Protocol } = {}): Promise<T[]> {
     return this.exclusive(async () => {
       for (let attempt = 0; ; attempt++) {
-        const { items, interrupted } = await this.dumpOnce(req, operation, opts.map);
+        const { items, interrupted } = await this.dumpOnce(req, operation, opts.map, opts.protocol ?? this.protocol);
         if (!interrupted) return items;
         if (attempt >= (opts.retries ?? 0)) {
           throw new NetlinkError(EINTR, operation, {
@@ -220,7 +220,8 @@ export class NetlinkSocket {
     await sleep(1);
   }
 
-  private async dumpOnce<T>(req: Request, operation: string, map?: (m: LayoutMessage) => T | undefined): Promise<{ items: T[]; interrupted: boolean }> {
+  /** `protocol` decodes the replies (a projection of this socket's, for speed); requests always use this socket's. */
+  private async dumpOnce<T>(req: Request, operation: string, map: ((m: LayoutMessage) => T | undefined) | undefined, protocol: Protocol): Promise<{ items: T[]; interrupted: boolean }> {
     const seq = this.sendOne(req, req.flags | NLM_F_REQUEST | NLM_F_DUMP);
     const items: T[] = [];
     let interrupted = false;
@@ -232,7 +233,7 @@ export class NetlinkSocket {
       const n = this.recvNow(operation);
       if (n < 0) { await this.waitForData(operation, started); continue; }
       // A mapper turns each message into its own values at once; raw messages kept as they are need their own bytes.
-      forEachMessage(map ? recvBuffer() : ownCopy(n), this.protocol, (m) => {
+      forEachMessage(map ? recvBuffer() : ownCopy(n), protocol, (m) => {
         if (m.seq !== seq || done) return;
         if (m.flags & NLM_F_DUMP_INTR) interrupted = true;
         if (m.type === NLMSG_DONE || m.type === NLMSG_ERROR) {
