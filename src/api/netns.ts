@@ -132,7 +132,7 @@ export class Netns {
   /** Like `ip link show dev NAME`. */
   async getLink(name: LinkName): Promise<Link> {
     checkLink(name);
-    const [reply] = await this.socket.request(getLink(typeof name === 'number' ? { index: name } : { ifname: name }, RTEXT_FILTER_VF | RTEXT_FILTER_SKIP_STATS), `find link ${name} in ${this.label}`, { noAck: true });
+    const [reply] = await this.socket.request(getLink(typeof name === 'number' ? { index: name } : { ifname: name }, RTEXT_FILTER_VF | RTEXT_FILTER_SKIP_STATS), `find link ${name} in ${this.label}`, { noAck: true, protocol: SUMMARY });
     return toLink(reply);
   }
 

@@ -79,7 +79,8 @@ export class NetlinkSocket {
    * `noAck`) the answer is the ack; messages before it (an NLM_F_ECHO copy, a
    * GET reply) are returned.
    */
-  request(req: Request, operation: string, opts: { noAck?: boolean } = {}): Promise<LayoutMessage[]> {
+  request(req: Request, operation: string, opts: { noAck?: boolean; protocol?: Protocol } = {}): Promise<LayoutMessage[]> {
+    const protocol = opts.protocol ?? this.protocol;
     return this.exclusive(async () => {
       const flags = req.flags | NLM_F_REQUEST | (opts.noAck ? 0 : NLM_F_ACK);
       const seq = this.sendOne(req, flags);
@@ -91,7 +92,7 @@ export class NetlinkSocket {
         const n = this.recvNow(operation);
         if (n < 0) { await this.waitForData(operation, since); continue; }
         // The replies go back to the caller: decode from a copy, so their byte values stay valid.
-        forEachMessage(ownCopy(n), this.protocol, (m) => {
+        forEachMessage(ownCopy(n), protocol, (m) => {
           if (m.seq !== seq || finished) return;
           if (m.type === NLMSG_ERROR) {
             const e = m as ErrorMessage;
