@@ -7,6 +7,6 @@ export { Netns, ValidationError, type LinkName, type LinkAddOptions, type LinkSe
 export type { NetnsTarget } from './api/sockets.js';
 export type { Link, Address, Route, Neighbour, NextHop } from './api/convert.js';
 export { NetlinkError } from './netlink/kernel-error.js';
-export { NetnsError, type NetnsRef } from './ns/index.js';
+export { NetnsError, NamespaceThreads, type NetnsRef } from './ns/index.js';
 export { connect, disconnect, ConflictError, NotFoundError, WiringError, type EndResult, type ConnectOptions } from './wire/connect.js';
 export type { EndInput, EndpointNs } from './wire/schema.js';

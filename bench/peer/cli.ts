@@ -52,8 +52,13 @@ function count(s: string | undefined, what: string): number {
 
 /** Open the library, run body, always close it. */
 async function withLibrary<T>(body: (api: Api, vc: Vethcon) => Promise<T>): Promise<T> {
+  // Start the namespace worker first, so its start-up overlaps loading the
+  // rest (the CLI does the same); the ns module also loads the FFI first.
+  const { NamespaceThreads } = await import('../../src/ns/index.js');
+  const threads = new NamespaceThreads();
+  threads.prestart();
   const api = await import('../../src/index.js');
-  const vc = api.open();
+  const vc = new api.Vethcon({ threads });
   try {
     return await body(api, vc);
   } finally {
