@@ -305,17 +305,23 @@ export function openNetlinkSocket(protocol = NETLINK_ROUTE): number {
   }
 }
 
-/** The socket's netlink port id (nl_pid from getsockname), which the kernel puts in replies. */
-export function socketPortId(fd: number): number {
-  const address = Buffer.alloc(SOCKADDR_NL_BYTES);
+/** getsockname(2) into a sockaddr buffer of `bytes` bytes. */
+function socketName(fd: number, bytes: number): Buffer {
+  const sockaddr = Buffer.alloc(bytes);
   const length = Buffer.alloc(4);
-  length.writeUInt32LE(SOCKADDR_NL_BYTES, 0);
+  length.writeUInt32LE(bytes, 0);
   const v = C.getsockname.paramsValue;
   v[0] = fd;
-  v[1] = address;
+  v[1] = sockaddr;
   v[2] = length;
   check('getsockname', invoke(C.getsockname));
-  return address.readUInt32LE(4);
+  v[1] = v[2] = null;
+  return sockaddr;
+}
+
+/** The socket's netlink port id (nl_pid from getsockname), which the kernel puts in replies. */
+export function socketPortId(fd: number): number {
+  return socketName(fd, SOCKADDR_NL_BYTES).readUInt32LE(4);
 }
 
 /** send(fd, buf, length, 0): the number of bytes sent; throws SysError. */
@@ -528,15 +534,7 @@ function waitConnected(fd: number, timeoutMs: number, where: string): void {
 
 /** getsockname of an AF_INET socket, like the local column of `ss -tn`: { address: '10.10.1.3', port }. */
 export function inetSocketName(fd: number): { address: string; port: number } {
-  const sockaddr = Buffer.alloc(SOCKADDR_IN_BYTES);
-  const length = Buffer.alloc(4);
-  length.writeUInt32LE(SOCKADDR_IN_BYTES, 0);
-  const v = C.getsockname.paramsValue;
-  v[0] = fd;
-  v[1] = sockaddr;
-  v[2] = length;
-  check('getsockname', invoke(C.getsockname));
-  v[1] = v[2] = null;
+  const sockaddr = socketName(fd, SOCKADDR_IN_BYTES);
   const family = sockaddr.readUInt16LE(0);
   if (family !== AF_INET) throw new SysError('getsockname', 97 /* EAFNOSUPPORT */, `(family ${family}, not AF_INET)`);
   return { address: formatIPv4(sockaddr, 4), port: sockaddr.readUInt16BE(2) };

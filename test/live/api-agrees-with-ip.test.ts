@@ -6,7 +6,7 @@
 
 import assert from 'node:assert/strict';
 import { open, type Vethcon, type Link, type Address, type Route, type Neighbour } from '../../src/index.js';
-import { LiveNamespaces, requireRoot, ip, ipJson, ipDst } from './live-helpers.js';
+import { LiveNamespaces, requireRoot, ip, ipJson, ipDst, closeAndCleanup } from './live-helpers.js';
 
 /** The same comparison until two `ip` reads around ours agree (IPv6 and multicast state settles on its own). */
 async function snapshot<I, O>(readIp: () => I, readOurs: () => Promise<O>): Promise<{ theirs: I; ours: O }> {
@@ -77,13 +77,7 @@ describe('api agrees with ip -j (live, root)', function () {
     vc = open();
   });
 
-  after(async () => {
-    try {
-      await vc?.close();
-    } finally {
-      spaces.cleanup();
-    }
-  });
+  after(() => closeAndCleanup(vc, spaces));
 
   const idx = (name: string): number => {
     const i = index.get(name);

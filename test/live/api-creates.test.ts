@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { open, NetlinkError, ValidationError, type Vethcon } from '../../src/index.js';
 import { addAddress } from '../../src/netlink/index.js';
 import type { NetlinkSocket } from '../../src/netlink/socket.js';
-import { LiveNamespaces, requireRoot, ip, ipJson, ipNetnsList, liveName } from './live-helpers.js';
+import { LiveNamespaces, requireRoot, ip, ipJson, ipNetnsList, liveName, closeAndCleanup } from './live-helpers.js';
 
 const ipLink = (ns: string, name: string): any => ipJson<any[]>('-n', ns, '-d', 'link', 'show', 'dev', name)[0];
 const ipHasLink = (ns: string, name: string): boolean => ipJson<any[]>('-n', ns, 'link', 'show').some((l) => l.ifname === name);
@@ -48,13 +48,7 @@ describe('api creates what ip then sees (live, root)', function () {
     vc = open();
   });
 
-  after(async () => {
-    try {
-      await vc?.close();
-    } finally {
-      spaces.cleanup();
-    }
-  });
+  after(() => closeAndCleanup(vc, spaces));
 
   it('links.add veth: peer directly in another netns, MTU, MAC, up', async () => {
     const link = await vc.links.add({

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import { open, type Vethcon, type Route } from '../../src/index.js';
-import { LiveNamespaces, requireRoot, ip, ipJson, ipDst } from './live-helpers.js';
+import { LiveNamespaces, requireRoot, ip, ipJson, ipDst, closeAndCleanup } from './live-helpers.js';
 
 const ROUTES = 100_000;
 const MAX_STALL_MS = 5;
@@ -132,14 +132,7 @@ describe('event loop: dumping 100,000 routes (live, root)', function () {
     vc = open();
   });
 
-  after(async () => {
-    try {
-      await vc?.close();
-    } finally {
-      spaces.cleanup();
-      if (dir) rmSync(dir, { recursive: true, force: true });
-    }
-  });
+  after(() => closeAndCleanup(vc, spaces, () => dir && rmSync(dir, { recursive: true, force: true })));
 
   it(`keeps every event-loop stall to ${MAX_STALL_MS} ms or less while it streams them (routes.each)`, async () => {
     // Runs first: before ip's JSON of 100,000 routes fills the heap, whose

@@ -84,3 +84,13 @@ export function ipDst(dst: string, family: 'inet' | 'inet6'): string {
   if (dst === 'default' || dst.includes('/')) return dst;
   return `${dst}/${family === 'inet6' ? 128 : 32}`;
 }
+
+/** An after() body: close the library, then remove the namespaces, even if closing failed. */
+export async function closeAndCleanup(vc: { close(): Promise<void> } | undefined, spaces: LiveNamespaces, also: () => void = () => {}): Promise<void> {
+  try {
+    await vc?.close();
+  } finally {
+    spaces.cleanup();
+    also();
+  }
+}
