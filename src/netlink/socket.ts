@@ -89,7 +89,8 @@ export class NetlinkSocket {
       let finished = false;
       const since = performance.now();
       while (!finished) {
-        const n = this.recvNow(operation);
+        // One request, one small reply: nothing can overflow, so the errno-less read is safe here.
+        const n = this.recvNow(operation, true);
         if (n < 0) { await this.waitForData(operation, since); continue; }
         // The replies go back to the caller: decode from a copy, so their byte values stay valid.
         forEachMessage(ownCopy(n), protocol, (m) => {
@@ -202,8 +203,14 @@ export class NetlinkSocket {
    * is queued yet. Callers decode it before their next await, so no other
    * socket's read can overwrite the shared buffer in between.
    */
-  private recvNow(operation: string): number {
+  private recvNow(operation: string, quick = false): number {
     const buf = recvBuffer();
+    if (quick) {
+      const n = sys.recvQuick(this.fd, buf, sys.MSG_DONTWAIT | sys.MSG_TRUNC);
+      if (n > buf.length) throw new NetlinkError(90 /* EMSGSIZE */, operation, { text: `reply of ${n} bytes was larger than the ${buf.length}-byte receive buffer` });
+      if (n >= 0) return n;
+      // -1: not there yet, or an error: the call below (with errno) tells which.
+    }
     for (;;) {
       const n = sys.recvBytes(this.fd, buf, sys.MSG_DONTWAIT | sys.MSG_TRUNC);
       if (n > buf.length) throw new NetlinkError(90 /* EMSGSIZE */, operation, { text: `reply of ${n} bytes was larger than the ${buf.length}-byte receive buffer` });

@@ -174,6 +174,9 @@ const C = {
   // ioctl is variadic; (fd, request, 0) passes a harmless zero third argument.
   ioctl: prepare('ioctl', I32, [I32, U64, U64]),
   sendAddr: prepare('send', I32, [I32, U64, I32, I32]),
+  // Without errno (~1 µs cheaper): for the hot path, which asks again with errno only after a -1.
+  sendAddrQuick: prepare('send', I32, [I32, U64, I32, I32], false),
+  recvAddrQuick: prepare('recv', I32, [I32, U64, I32, I32], false),
   sendBytes: prepare('send', I32, [I32, bytes(), I32, I32]),
   recvAddr: prepare('recv', I32, [I32, U64, I32, I32]),
   recvBytes: prepare('recv', I32, [I32, bytes(), I32, I32]),
@@ -204,6 +207,8 @@ function warmSymbols(): void {
     [C.ioctl, [-1, 0, 0]],
     [C.sendAddr, [-1, 0, 0, 0]],
     [C.recvAddr, [-1, 0, 0, 0]],
+    [C.sendAddrQuick, [-1, 0, 0, 0]],
+    [C.recvAddrQuick, [-1, 0, 0, 0]],
     [C.close, [-1]],
     [C.open, ['', O_RDONLY | O_CLOEXEC, 0]],
     [C.setns, [-1, 0]],
@@ -328,6 +333,16 @@ export function socketPortId(fd: number): number {
 export function sendBytes(fd: number, buf: Uint8Array, length: number): number {
   if (!(length >= 0 && length <= buf.length)) throw new RangeError(`sendBytes: length ${length} outside buffer of ${buf.length}`);
   const address = addressOf(buf);
+  if (address) {
+    // Fast try without errno. A netlink send that fails sends nothing, so
+    // asking again (with errno) cannot send the message twice.
+    const q = C.sendAddrQuick.paramsValue;
+    q[0] = fd; q[1] = address; q[2] = length; q[3] = 0;
+    pinned = buf;
+    const sent = rawLoad(C.sendAddrQuick) as number;
+    pinned = null;
+    if (sent >= 0) return sent;
+  }
   const call = address ? C.sendAddr : C.sendBytes;
   const v = call.paramsValue;
   v[0] = fd;
@@ -357,6 +372,24 @@ export function recvBytes(fd: number, buf: Uint8Array, flags: number): number {
   const result = invoke(call);
   pinned = v[1] = null;
   return result;
+}
+
+/**
+ * recv without errno (~1 µs cheaper): bytes received, or -1 with the reason
+ * unknown. Only for a socket with one small reply outstanding, where a -1 is
+ * "not there yet" and the caller asks recvBytes() for the errno; a one-shot
+ * error such as ENOBUFS would be consumed here unseen, so dumps and batches
+ * use recvBytes().
+ */
+export function recvQuick(fd: number, buf: Uint8Array, flags: number): number {
+  const address = addressOf(buf);
+  if (!address) return recvBytes(fd, buf, flags);
+  const v = C.recvAddrQuick.paramsValue;
+  v[0] = fd; v[1] = address; v[2] = buf.length; v[3] = flags;
+  pinned = buf;
+  const n = rawLoad(C.recvAddrQuick) as number;
+  pinned = null;
+  return n;
 }
 
 const peekBuffer = Buffer.alloc(16);
