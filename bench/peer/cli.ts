@@ -51,7 +51,8 @@ function count(s: string | undefined, what: string): number {
 }
 
 /** Open the library, run body, always close it. */
-async function withLibrary<T>(body: (api: Api, vc: Vethcon) => Promise<T>): Promise<T> {
+/** `close: false`: leave the sockets and the worker to the process exit (W5, timed as a whole process). */
+async function withLibrary<T>(body: (api: Api, vc: Vethcon) => Promise<T>, opts: { close?: boolean } = {}): Promise<T> {
   // Start the namespace worker first, so its start-up overlaps loading the
   // rest (the CLI does the same); the ns module also loads the FFI first.
   const { NamespaceThreads } = await import('../../src/ns/index.js');
@@ -62,7 +63,7 @@ async function withLibrary<T>(body: (api: Api, vc: Vethcon) => Promise<T>): Prom
   try {
     return await body(api, vc);
   } finally {
-    await vc.close();
+    if (opts.close !== false) await vc.close();
   }
 }
 
@@ -212,7 +213,7 @@ async function w5(nsa: string, nsb: string): Promise<void> {
       { ns: { type: 'netns', name: nsb }, ifname: 'pb-w5-vb', addresses: ['10.10.1.3/24'] },
       { client: vc },
     );
-  });
+  }, { close: false });
 }
 
 // ------------------------------------------------------------------ F
@@ -270,7 +271,8 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).then(
-  () => {},
+  // Like the CLI: exit as soon as the work is done (the kernel closes the sockets).
+  () => process.exit(0),
   (e: unknown) => {
     process.stderr.write(`bench/peer ${process.argv[2]}: ${e instanceof Error ? (process.env.PB_VC_DEBUG ? e.stack : e.message) : String(e)}\n`);
     process.exitCode = 1;

@@ -13,9 +13,7 @@ if (argv.some((a) => /^-[dnpaDNPA]/.test(a)) && !argv.some((a) => a === '--dry-r
   threads.prestart();
 }
 const { main } = await import('./main.js');
-try {
-  process.exitCode = await main(argv, { threads });
-} finally {
-  // A worker still starting would keep the process alive after a usage error.
-  await threads?.close();
-}
+// Exit as soon as the work is done: the kernel closes our sockets, and
+// waiting for the worker to wind down would only add milliseconds (writes to
+// stdout and stderr are synchronous on Linux, so nothing printed is lost).
+process.exit(await main(argv, { threads, exitWhenDone: true }));

@@ -20,13 +20,19 @@ function version(): string {
   return `vethcon ${pkg.version}`;
 }
 
-/** `threads`: namespace worker threads the caller already started (see bin.ts). */
-export async function main(argv: string[], options: { threads?: NamespaceThreads } = {}): Promise<number> {
+export interface MainOptions {
+  /** Namespace worker threads the caller already started (see bin.ts). */
+  threads?: NamespaceThreads;
+  /** The process exits right after: closing sockets and the worker would only delay it. */
+  exitWhenDone?: boolean;
+}
+
+export async function main(argv: string[], options: MainOptions = {}): Promise<number> {
   let json = argv.includes('--json');
   try {
     const cmd = parseArgs(argv);
     json = 'json' in cmd && cmd.json;
-    return await run(cmd, options.threads);
+    return await run(cmd, options);
   } catch (e) {
     const err = e as Error & { code?: string };
     const usage = USAGE_ERRORS.has(err.name) || (err.name === 'NetnsError' && NETNS_USAGE_CODES.has(err.code ?? ''));
@@ -39,7 +45,8 @@ export async function main(argv: string[], options: { threads?: NamespaceThreads
   }
 }
 
-async function run(cmd: Command, threads?: NamespaceThreads): Promise<number> {
+async function run(cmd: Command, options: MainOptions): Promise<number> {
+  const threads = options.threads;
   switch (cmd.action) {
     case 'help':
       process.stdout.write(HELP);
@@ -61,7 +68,7 @@ async function run(cmd: Command, threads?: NamespaceThreads): Promise<number> {
           process.stderr.write(`vethcon: VETHCON_TEST_PAUSE_BEFORE_WIRING_MS: validated; pausing ${pause} ms before wiring\n`);
           return new Promise((r) => setTimeout(r, pause));
         } : undefined,
-      }).finally(() => client.close());
+      }).finally(() => (options.exitWhenDone ? undefined : client.close()));
       if (cmd.json) process.stdout.write(JSON.stringify({ ok: true, ...result }) + '\n');
       else {
         const [a, b] = result.ends;
