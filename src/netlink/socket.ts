@@ -153,19 +153,33 @@ export class NetlinkSocket {
         this.sendWritten();
         let pending = chunk.length;
         const since = performance.now();
+        const onAck = (m: Message): void => {
+          const i = ((m.seq - firstSeq) >>> 0);
+          if (m.type !== NLMSG_ERROR || i >= chunk.length) return;
+          pending--;
+          const e = m as ErrorMessage;
+          if (e.error < 0) {
+            const bytes = w.buf.subarray(offsets[i], offsets[i] + messageLength(w.buf, offsets[i], w.pos));
+            results[start + i] = NetlinkError.from(e, chunk[i].operation, bytes, this.protocol);
+          }
+        };
         while (pending > 0) {
-          const n = this.recvNow('batch');
-          if (n < 0) { await this.waitForData('batch', since); continue; }
-          forEachMessage(recvBuffer(), this.protocol, (m) => {
-            const i = ((m.seq - firstSeq) >>> 0);
-            if (m.type !== NLMSG_ERROR || i >= chunk.length) return;
-            pending--;
-            const e = m as ErrorMessage;
-            if (e.error < 0) {
-              const bytes = w.buf.subarray(offsets[i], offsets[i] + messageLength(w.buf, offsets[i], w.pos));
-              results[start + i] = NetlinkError.from(e, chunk[i].operation, bytes, this.protocol);
+          // Many acks per call where the FFI allows (recvmmsg); one at a time otherwise.
+          const many = sys.recvMany(this.fd, sys.MSG_DONTWAIT);
+          if (many > 0) {
+            for (let k = 0; k < many; k++) {
+              const from = k * sys.MANY_SLOT_BYTES;
+              forEachMessage(sys.manyData, this.protocol, onAck, from, from + sys.manyLength(k));
             }
-          }, 0, n);
+            continue;
+          }
+          if (many === -EAGAIN) { await this.waitForData('batch', since); continue; }
+          if (many === -90) throw new NetlinkError(90, 'batch', { text: `an answer was larger than ${sys.MANY_SLOT_BYTES} bytes` });
+          if (many === -ENOBUFS) throw new NetlinkError(ENOBUFS, 'batch', { text: 'the socket receive buffer overflowed and acks were lost' });
+          if (many !== -95 && many !== -EINTR) throw new NetlinkError(-many, 'batch');
+          const n = this.recvNow('batch'); // no recvmmsg here (-95): one at a time
+          if (n < 0) { await this.waitForData('batch', since); continue; }
+          forEachMessage(recvBuffer(), this.protocol, onAck, 0, n);
         }
       }
       return results;

@@ -177,6 +177,8 @@ const C = {
   // Without errno (~1 µs cheaper): for the hot path, which asks again with errno only after a -1.
   sendAddrQuick: prepare('send', I32, [I32, U64, I32, I32], false),
   recvAddrQuick: prepare('recv', I32, [I32, U64, I32, I32], false),
+  // recvmmsg(fd, msgvec, vlen, flags, timeout = NULL)
+  recvmmsg: prepare('recvmmsg', I32, [I32, U64, I32, I32, U64]),
   sendBytes: prepare('send', I32, [I32, bytes(), I32, I32]),
   recvAddr: prepare('recv', I32, [I32, U64, I32, I32]),
   recvBytes: prepare('recv', I32, [I32, bytes(), I32, I32]),
@@ -208,6 +210,7 @@ function warmSymbols(): void {
     [C.sendAddr, [-1, 0, 0, 0]],
     [C.recvAddr, [-1, 0, 0, 0]],
     [C.sendAddrQuick, [-1, 0, 0, 0]],
+    [C.recvmmsg, [-1, 0, 0, 0, 0]],
     [C.recvAddrQuick, [-1, 0, 0, 0]],
     [C.close, [-1]],
     [C.open, ['', O_RDONLY | O_CLOEXEC, 0]],
@@ -391,6 +394,58 @@ export function recvQuick(fd: number, buf: Uint8Array, flags: number): number {
   pinned = null;
   return n;
 }
+
+// ---------------------------------------------------------------- many datagrams per call
+
+/** Datagrams one recvMany() can take, and the room for each (acks are far smaller). */
+export const MANY_SLOTS = 64;
+export const MANY_SLOT_BYTES = 4096;
+const MMSGHDR_BYTES = 64; // struct mmsghdr on 64-bit Linux: msghdr (56) + msg_len (4) + padding
+const MSGHDR_FLAGS_AT = 48;
+const MMSG_LEN_AT = 56;
+
+/** Where recvMany() puts datagram i: bytes [i * MANY_SLOT_BYTES, + manyLength(i)). */
+export const manyData = Buffer.alloc(MANY_SLOTS * MANY_SLOT_BYTES);
+const manyHeaders = Buffer.alloc(MANY_SLOTS * MMSGHDR_BYTES);
+const manyIovecs = Buffer.alloc(MANY_SLOTS * 16);
+let manyHeadersAddress = 0;
+
+/** Point each mmsghdr at one iovec and each iovec at its slot (once; the buffers never move). */
+function manyReady(): boolean {
+  if (manyHeadersAddress) return true;
+  for (const b of [manyData, manyHeaders, manyIovecs]) addressOf(b); // first sight: addresses learned on the next
+  const data = addressOf(manyData), headers = addressOf(manyHeaders), iovecs = addressOf(manyIovecs);
+  if (!data || !headers || !iovecs) return false;
+  for (let i = 0; i < MANY_SLOTS; i++) {
+    manyIovecs.writeBigUInt64LE(BigInt(data + i * MANY_SLOT_BYTES), i * 16);
+    manyIovecs.writeBigUInt64LE(BigInt(MANY_SLOT_BYTES), i * 16 + 8);
+    const h = i * MMSGHDR_BYTES;
+    manyHeaders.writeBigUInt64LE(BigInt(iovecs + i * 16), h + 16); // msg_iov
+    manyHeaders.writeBigUInt64LE(1n, h + 24); // msg_iovlen
+  }
+  manyHeadersAddress = headers;
+  return true;
+}
+
+/**
+ * recvmmsg: up to MANY_SLOTS queued datagrams in one call (for the acks of a
+ * batch: one FFI call instead of one per ack). Returns how many, or the
+ * negative errno. A datagram larger than its slot is an error (EMSGSIZE),
+ * not silently cut.
+ */
+export function recvMany(fd: number, flags: number): number {
+  if (!manyReady()) return -95; // EOPNOTSUPP: no addresses here; the caller reads one at a time
+  const v = C.recvmmsg.paramsValue;
+  v[0] = fd; v[1] = manyHeadersAddress; v[2] = MANY_SLOTS; v[3] = flags; v[4] = 0;
+  const n = invoke(C.recvmmsg);
+  for (let i = 0; i < n; i++) {
+    if (manyHeaders.readUInt32LE(i * MMSGHDR_BYTES + MSGHDR_FLAGS_AT) & MSG_TRUNC) return -90; // EMSGSIZE
+  }
+  return n;
+}
+
+/** Length of datagram i from the last recvMany(). */
+export const manyLength = (i: number): number => manyHeaders.readUInt32LE(i * MMSGHDR_BYTES + MMSG_LEN_AT);
 
 const peekBuffer = Buffer.alloc(16);
 
