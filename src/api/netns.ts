@@ -304,7 +304,7 @@ export class Netns {
    * possible, each acked. Resolves per request: undefined, or its NetlinkError.
    */
   batch(requests: Request[], what = 'batch request'): Promise<(NetlinkError | undefined)[]> {
-    return this.socket.batch(requests.map((req, i) => ({ req, operation: `${what} ${i + 1} in ${this.label}` })));
+    return this.socket.batch(requests, (i) => `${what} ${i + 1} in ${this.label}`);
   }
 
   /** Raw access: one request, its replies as decoded messages. */

@@ -137,7 +137,7 @@ export class NetlinkSocket {
    * Send many requests with as few sends as possible, each with its own ack.
    * Resolves to one entry per request: undefined for success, or its error.
    */
-  batch(reqs: { req: Request; operation: string }[]): Promise<(NetlinkError | undefined)[]> {
+  batch(reqs: Request[], describe: (i: number) => string = (i) => `request ${i + 1} of a batch`): Promise<(NetlinkError | undefined)[]> {
     return this.exclusive(async () => {
       const results: (NetlinkError | undefined)[] = new Array(reqs.length).fill(undefined);
       for (let start = 0; start < reqs.length; start += BATCH_CHUNK) {
@@ -145,10 +145,13 @@ export class NetlinkSocket {
         const w = this.writer.reset();
         const firstSeq = this.seq + 1;
         const offsets: number[] = [];
-        for (const { req } of chunk) {
+        const m = { type: 0, flags: 0, seq: 0, port: 0, header: undefined as unknown, attrs: undefined as unknown };
+        for (const req of chunk) {
           w.pad4();
           offsets.push(w.pos);
-          encodeMessage(w, { ...req, flags: req.flags | NLM_F_REQUEST | NLM_F_ACK, seq: this.nextSeq(), port: 0 }, this.protocol);
+          // One scratch message for the whole chunk: nothing allocated per request.
+          m.type = req.type; m.flags = req.flags | NLM_F_REQUEST | NLM_F_ACK; m.seq = this.nextSeq(); m.header = req.header; m.attrs = req.attrs;
+          encodeMessage(w, m as LayoutMessage, this.protocol);
         }
         this.sendWritten();
         let pending = chunk.length;
@@ -160,7 +163,7 @@ export class NetlinkSocket {
           const e = m as ErrorMessage;
           if (e.error < 0) {
             const bytes = w.buf.subarray(offsets[i], offsets[i] + messageLength(w.buf, offsets[i], w.pos));
-            results[start + i] = NetlinkError.from(e, chunk[i].operation, bytes, this.protocol);
+            results[start + i] = NetlinkError.from(e, describe(start + i), bytes, this.protocol);
           }
         };
         while (pending > 0) {
