@@ -6,7 +6,7 @@
 
 import assert from 'node:assert/strict';
 import { open, type Vethcon, type Link, type Address, type Route, type Neighbour } from '../../src/index.js';
-import { LiveNamespaces, requireRoot, ip, ipJson, ipDst, closeAndCleanup } from './live-helpers.js';
+import { LiveNamespaces, requireRoot, ip, ipJson, ipDst, closeAndCleanup, withoutDad } from './live-helpers.js';
 
 /** The same comparison until two `ip` reads around ours agree (IPv6 and multicast state settles on its own). */
 async function snapshot<I, O>(readIp: () => I, readOurs: () => Promise<O>): Promise<{ theirs: I; ours: O }> {
@@ -42,10 +42,7 @@ describe('api agrees with ip -j (live, root)', function () {
     requireRoot(this);
     A = spaces.add();
     B = spaces.add();
-    // No DAD: IPv6 addresses are final at once, so the two views cannot race it.
-    for (const ns of [A, B]) {
-      ip('netns', 'exec', ns, 'sh', '-c', 'echo 0 > /proc/sys/net/ipv6/conf/default/accept_dad; echo 0 > /proc/sys/net/ipv6/conf/all/accept_dad');
-    }
+    withoutDad(A, B);
     const n = (...args: string[]) => ip('-n', A, ...args);
     n('link', 'add', 'vx0', 'type', 'veth', 'peer', 'name', 'vx0p', 'netns', B);
     n('link', 'set', 'vx0', 'mtu', '1400', 'address', '02:00:00:00:00:42', 'up'); // peer down: NO-CARRIER

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { open, NetlinkError, ValidationError, type Vethcon } from '../../src/index.js';
 import { addAddress } from '../../src/netlink/index.js';
 import type { NetlinkSocket } from '../../src/netlink/socket.js';
-import { LiveNamespaces, requireRoot, ip, ipJson, ipNetnsList, liveName, closeAndCleanup } from './live-helpers.js';
+import { LiveNamespaces, requireRoot, ip, ipJson, ipNetnsList, liveName, closeAndCleanup, withoutDad } from './live-helpers.js';
 
 const ipLink = (ns: string, name: string): any => ipJson<any[]>('-n', ns, '-d', 'link', 'show', 'dev', name)[0];
 const ipHasLink = (ns: string, name: string): boolean => ipJson<any[]>('-n', ns, 'link', 'show').some((l) => l.ifname === name);
@@ -41,10 +41,7 @@ describe('api creates what ip then sees (live, root)', function () {
     requireRoot(this);
     A = spaces.add();
     B = spaces.add();
-    // No DAD: addresses do not change state (tentative → final) while a test compares.
-    for (const ns of [A, B]) {
-      ip('netns', 'exec', ns, 'sh', '-c', 'echo 0 > /proc/sys/net/ipv6/conf/default/accept_dad; echo 0 > /proc/sys/net/ipv6/conf/all/accept_dad');
-    }
+    withoutDad(A, B);
     vc = open();
   });
 

@@ -94,3 +94,10 @@ export async function closeAndCleanup(vc: { close(): Promise<void> } | undefined
     also();
   }
 }
+
+/** No IPv6 DAD in these namespaces: addresses are final at once, so two views of them cannot race it. */
+export function withoutDad(...namespaces: string[]): void {
+  for (const ns of namespaces) {
+    ip('netns', 'exec', ns, 'sh', '-c', 'echo 0 > /proc/sys/net/ipv6/conf/default/accept_dad; echo 0 > /proc/sys/net/ipv6/conf/all/accept_dad');
+  }
+}
