@@ -1,6 +1,6 @@
 // Measuring event-loop stalls during a dump: a 1 ms interval probe,
 // monitorEventLoopDelay, a GC observer and a tracer of the socket's yields.
-// Used in the test process and in event-loop-probe.ts (a fresh process).
+// Used by bench/event-loop/run.ts.
 
 import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
