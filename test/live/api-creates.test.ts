@@ -223,14 +223,11 @@ describe('api creates what ip then sees (live, root)', function () {
     await vc.links.add({ netns: A, ifname: 'bulk0', kind: 'bridge' });
     const index = ipLink(A, 'bulk0').ifindex;
     const cidrs = Array.from({ length: 500 }, (_, i) => `10.230.${(i + 1) >> 8}.${(i + 1) & 255}/32`);
-    const started = performance.now();
     const results = await vc.batch(cidrs.map((cidr) => addAddress({ index, cidr })), { netns: A });
-    const ms = performance.now() - started;
     assert.equal(results.length, 500);
     assert.deepEqual(results.filter((r) => r !== undefined), [], 'every request acked without error');
     assert.deepEqual(ipAddrs(A, 'bulk0'), [...cidrs].sort());
     assert.equal((await vc.addresses.list({ netns: A, dev: 'bulk0' })).length, 500);
-    assert.ok(ms < 5000, `500 adds took ${ms.toFixed(0)} ms`);
   });
 
   it('batch: failures come back per request, with errno names', async () => {
