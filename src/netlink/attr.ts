@@ -91,15 +91,18 @@ export const flag: Codec<true> = {
   encode: () => {},
 };
 
+/** Every empty byte value decodes to this one frozen view (a view costs ~100 bytes of heap; links carry several empty ones). */
+export const EMPTY_BYTES: Uint8Array = Object.freeze(new Uint8Array(0)) as Uint8Array;
+
 /**
  * Opaque bytes: a view of the decoded buffer (no copy). Copy it if you reuse
  * that buffer. (The socket gives callers messages decoded from their own copy.)
  */
 export const binary: Codec<Uint8Array> = {
   name: 'binary',
-  decode: (b, off, len) => b.subarray(off, off + len),
+  decode: (b, off, len) => (len === 0 ? EMPTY_BYTES : b.subarray(off, off + len)),
   encode: (w, v) => w.bytes(v),
-  inline: 'b.subarray(p, p + n)',
+  inline: '(n === 0 ? EMPTY_BYTES : b.subarray(p, p + n))',
 };
 
 /**
@@ -175,7 +178,9 @@ const FIELD_EXPR: Partial<Record<FieldType, (o: string) => string>> = {
   u32: U32_AT,
   s32: (o) => `(b[${o}] | (b[${o} + 1] << 8) | (b[${o} + 2] << 16) | (b[${o} + 3] << 24))`,
   // A high word past 2^21 would lose precision as a number: flag it (the caller keeps the bytes raw).
-  u64: (o) => `((hi = ${U32_AT(`${o} + 4`)}) > 2097151 ? (lossy = true, 0) : hi * 4294967296 + ${U32_AT(o)})`,
+  // A zero high word skips the multiplication, so small counters stay Smis: V8 then stores
+  // them in the object itself instead of boxing every field of the struct as a double.
+  u64: (o) => `((hi = ${U32_AT(`${o} + 4`)}) === 0 ? ${U32_AT(o)} : hi > 2097151 ? (lossy = true, 0) : hi * 4294967296 + ${U32_AT(o)})`,
 };
 
 /** A fixed C struct: used for message headers and struct attributes. */
@@ -380,8 +385,8 @@ function compileDecoder(table: AttrTable): TableDecoder {
     return out;
   };`;
   const names = codecs.map((_, i) => `c${i}`);
-  return new Function('table', 'RAW', 'slow', 'attrError', 'DecodeError', 'u32At', 'u64At', 'be32At', 'formatIPv4', 'formatIPv6', 'formatLladdr', ...names, src)(
-    table, RAW, decodeOneAttr, attrError, DecodeError, u32At, u64At, be32At, formatIPv4, formatIPv6, formatLladdr, ...codecs,
+  return new Function('table', 'RAW', 'slow', 'attrError', 'DecodeError', 'u32At', 'u64At', 'be32At', 'formatIPv4', 'formatIPv6', 'formatLladdr', 'EMPTY_BYTES', ...names, src)(
+    table, RAW, decodeOneAttr, attrError, DecodeError, u32At, u64At, be32At, formatIPv4, formatIPv6, formatLladdr, EMPTY_BYTES, ...codecs,
   ) as TableDecoder;
 }
 

@@ -12,8 +12,16 @@ export const u32At = (b: Uint8Array, o: number): number =>
   (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16)) + b[o + 3] * 0x1000000;
 export const s32At = (b: Uint8Array, o: number): number =>
   b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24);
-/** u64 as a JS number: exact up to 2^53, which every counter the kernel keeps stays below. */
-export const u64At = (b: Uint8Array, o: number): number => u32At(b, o + 4) * 0x100000000 + u32At(b, o);
+/**
+ * u64 as a JS number: exact up to 2^53, which every counter the kernel keeps
+ * stays below. A zero high word skips the multiplication: a small value then
+ * stays a small integer (a Smi) instead of a boxed double, and objects holding
+ * it stay small (see attr.ts, struct).
+ */
+export const u64At = (b: Uint8Array, o: number): number => {
+  const hi = u32At(b, o + 4);
+  return hi === 0 ? u32At(b, o) : hi * 0x100000000 + u32At(b, o);
+};
 export const be16At = (b: Uint8Array, o: number): number => (b[o] << 8) | b[o + 1];
 export const be32At = (b: Uint8Array, o: number): number =>
   b[o] * 0x1000000 + ((b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]);
