@@ -10,7 +10,7 @@ export interface Link {
   /** IFLA_INFO_KIND: 'veth', 'bridge', 'vxlan', ...; undefined for lo and physical devices. */
   kind?: string;
   /** Interface flags as iproute2 prints them: BROADCAST, MULTICAST, UP, LOWER_UP, NO-CARRIER, ... */
-  flags: string[];
+  flags: readonly string[];
   up: boolean;
   operstate: string;
   /** Queueing discipline, as `ip link` prints it ('noqueue', 'noop', ...). */
@@ -39,12 +39,20 @@ const FLAG_NAMES: [number, string][] = [
 ];
 
 /** Link flags in iproute2's order, with NO-CARRIER for a link that is up without carrier. */
-export function linkFlags(flags: number): string[] {
-  const out: string[] = [];
-  if (flags & 0x1 && !(flags & 0x40)) out.push('NO-CARRIER');
-  for (const [bit, name] of FLAG_NAMES) if (flags & bit) out.push(name);
+export function linkFlags(flags: number): readonly string[] {
+  let out = FLAG_LISTS.get(flags);
+  if (out === undefined) {
+    const names: string[] = [];
+    if (flags & 0x1 && !(flags & 0x40)) names.push('NO-CARRIER');
+    for (const [bit, name] of FLAG_NAMES) if (flags & bit) names.push(name);
+    out = Object.freeze(names);
+    if (FLAG_LISTS.size < 1024) FLAG_LISTS.set(flags, out);
+  }
   return out;
 }
+
+/** One frozen list per flags value: a dump's links share a handful, and 10,000 links then hold a handful of arrays. */
+const FLAG_LISTS = new Map<number, readonly string[]>();
 
 /** Values safe for JSON: byte arrays become hex strings, nested objects are walked. */
 function plain(v: unknown): unknown {

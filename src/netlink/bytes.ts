@@ -165,11 +165,15 @@ const HEXCODE = Array.from({ length: 16 }, (_, i) => '0123456789abcdef'.charCode
 const hi = (x: number) => HEXCODE[x >> 4];
 const lo = (x: number) => HEXCODE[x & 15];
 
+const BROADCAST_MAC = 'ff:ff:ff:ff:ff:ff';
+
 /** Bytes as `02:00:00:00:00:01` (any length: MACs, tunnel addresses, infiniband GUIDs). */
 export function formatLladdr(b: Uint8Array, off: number, len: number): string {
   if (len === 6) {
     // One flat string in one allocation: MACs are most of what a link dump formats.
     const a = b[off], c = b[off + 1], d = b[off + 2], e = b[off + 3], f = b[off + 4], g = b[off + 5];
+    if ((a & c & d & e & f & g) === 0xff) return BROADCAST_MAC; // every Ethernet link's broadcast: one string for all
+
     return String.fromCharCode(hi(a), lo(a), 58, hi(c), lo(c), 58, hi(d), lo(d), 58, hi(e), lo(e), 58, hi(f), lo(f), 58, hi(g), lo(g));
   }
   if (len === 0) return '';
@@ -296,18 +300,38 @@ export function parseIP(text: string): Uint8Array {
 const utf8 = new TextDecoder('utf-8', { fatal: false });
 const utf8enc = new TextEncoder();
 
+/**
+ * Short ASCII strings seen recently, by a hash of their bytes: a dump repeats
+ * the same few (qdisc "noqueue", kind "veth", label "lo") in every message,
+ * and a list call holding 10,000 links then holds one copy of each, not 10,000.
+ */
+const TEXT_CACHE_SIZE = 256;
+const textCache: (string | undefined)[] = new Array(TEXT_CACHE_SIZE).fill(undefined);
+
 /** Decode ASCII fast (names are ASCII in practice); fall back to UTF-8 otherwise. */
 export function decodeText(b: Uint8Array, off: number, end: number): string {
-  if (end - off < 64) {
-    let s = '';
+  const n = end - off;
+  if (n < 32) {
+    let h = n;
     for (let i = off; i < end; i++) {
       const c = b[i];
       if (c >= 0x80) return utf8.decode(b.subarray(off, end));
-      s += String.fromCharCode(c);
+      h = (h * 31 + c) | 0;
     }
+    const slot = h & (TEXT_CACHE_SIZE - 1);
+    const cached = textCache[slot];
+    if (cached !== undefined && cached.length === n && sameText(cached, b, off)) return cached;
+    let s = '';
+    for (let i = off; i < end; i++) s += String.fromCharCode(b[i]);
+    textCache[slot] = s;
     return s;
   }
   return utf8.decode(b.subarray(off, end));
+}
+
+function sameText(s: string, b: Uint8Array, off: number): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) !== b[off + i]) return false;
+  return true;
 }
 
 export const encodeText = (s: string): Uint8Array => utf8enc.encode(s);
