@@ -311,18 +311,18 @@ const textCache: (string | undefined)[] = new Array(TEXT_CACHE_SIZE).fill(undefi
 /** Decode ASCII fast (names are ASCII in practice); fall back to UTF-8 otherwise. */
 export function decodeText(b: Uint8Array, off: number, end: number): string {
   const n = end - off;
+  if (n === 0) return '';
   if (n < 32) {
-    let h = n;
-    for (let i = off; i < end; i++) {
-      const c = b[i];
-      if (c >= 0x80) return utf8.decode(b.subarray(off, end));
-      h = (h * 31 + c) | 0;
-    }
-    const slot = h & (TEXT_CACHE_SIZE - 1);
+    // The slot: length, first, middle and last byte (no loop); a hit is checked byte by byte.
+    const slot = (n * 31 + b[off] * 7 + b[off + (n >> 1)] * 3 + b[end - 1]) & (TEXT_CACHE_SIZE - 1);
     const cached = textCache[slot];
     if (cached !== undefined && cached.length === n && sameText(cached, b, off)) return cached;
     let s = '';
-    for (let i = off; i < end; i++) s += String.fromCharCode(b[i]);
+    for (let i = off; i < end; i++) {
+      const c = b[i];
+      if (c >= 0x80) return utf8.decode(b.subarray(off, end));
+      s += String.fromCharCode(c);
+    }
     textCache[slot] = s;
     return s;
   }
