@@ -10,17 +10,19 @@
 // ffi-rs must be loaded on the main thread BEFORE any worker loads it: if a
 // worker is the first to load it, the process segfaults when that worker
 // exits. The import below loads it here, on the main thread, as soon as this
-// module is imported, i.e. before this module can start a worker. (So use
-// this module from the main thread.)
+// module is imported; a worker (spawn.ts) loads it only when told go, which
+// only this module does, so only after that. (So use this module from the
+// main thread.)
 import '../netlink/sys.js';
 
 import { fstatSync, readdirSync, statSync, unlinkSync } from 'node:fs';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { parseIPv4 } from '../netlink/bytes.js';
 import { closeFd, MNT_DETACH, umount2 } from '../netlink/sys.js';
 import { NetnsError, namedNetnsPath, NETNS_RUN_DIR, resolveNetns } from './handle.js';
 import type { NetnsErrorCode, NetnsRef } from './handle.js';
-import type { InetSocketSpec, NsIdentity, WorkerReady, WorkerReply, WorkerRequest } from './protocol.js';
+import { spawnWorker, takePrestarted, type SpawnedWorker } from './spawn.js';
+import type { InetSocketSpec, NsIdentity, WorkerReply, WorkerRequest } from './protocol.js';
 
 const MAX_SOCKETS_PER_REQUEST = 1024;
 const DEFAULT_BACKLOG = 16;
@@ -82,33 +84,30 @@ class Hopper {
   #failure: Error | null = null;
   #homeFd = -1;
 
-  constructor(mainNetns: NsIdentity) {
-    // execArgv [], not the parent's: flags like `--input-type` (node -e) make
-    // a worker fail to start, and worker.js needs no loader or flags.
-    this.#worker = new Worker(new URL('./worker.js', import.meta.url), { execArgv: [] });
-    this.#worker.unref(); // ref'd only while a request waits on it
-    this.#ready = new Promise<void>((resolve, reject) => {
-      this.#worker.once('message', (message: WorkerReady) => {
+  /** `spawned`: a booting worker (spawn.ts), told go here: this module has loaded ffi-rs. */
+  constructor(spawned: SpawnedWorker, mainNetns: NsIdentity) {
+    this.#worker = spawned.worker;
+    spawned.go();
+    this.#ready = spawned.ready.then(
+      (message) => {
         const home = message.home;
         this.#homeFd = message.homeFd;
-        if (home.dev === mainNetns.dev && home.ino === mainNetns.ino) {
-          this.#worker.on('message', (reply: WorkerReply) => this.#settle(reply));
-          resolve();
-        } else {
+        if (home.dev !== mainNetns.dev || home.ino !== mainNetns.ino) {
           // A thread that starts anywhere but the main thread's netns is unknown.
           this.#fail(new NetnsError('ETHREAD', 'namespace worker started outside the main thread netns'));
-          reject(this.#failure);
+          throw this.#failure;
         }
-      });
-      this.#worker.on('error', (error) => {
-        this.#fail(new NetnsError('ETHREAD', `namespace worker failed: ${error.message}`, { cause: error }));
-        reject(this.#failure);
-      });
-      this.#worker.on('exit', (code) => {
-        this.#closeHomeFd(mainNetns);
-        this.#fail(new NetnsError('ETHREAD', `namespace worker exited (code ${code})`));
-        reject(this.#failure);
-      });
+        this.#worker.on('message', (reply: WorkerReply) => this.#settle(reply));
+      },
+      async () => {
+        // It failed or exited before it was ready; `ended` (already settled) says which.
+        this.#stopped(await spawned.ended);
+        throw this.#failure;
+      },
+    );
+    void spawned.ended.then((how) => {
+      this.#closeHomeFd(mainNetns);
+      this.#stopped(how);
     });
     this.#ready.catch(() => {}); // reported through request()
   }
@@ -157,6 +156,12 @@ class Hopper {
     if (!pending || pending.id !== reply.id) return;
     this.#pending = null;
     pending.resolve(reply);
+  }
+
+  #stopped({ error, code }: { error?: Error; code?: number }): void {
+    this.#fail(error
+      ? new NetnsError('ETHREAD', `namespace worker failed: ${error.message}`, { cause: error })
+      : new NetnsError('ETHREAD', `namespace worker exited (code ${code})`));
   }
 
   #fail(error: Error): void {
@@ -312,7 +317,8 @@ export class NamespaceThreads {
         const stat = statSync('/proc/thread-self/ns/net');
         this.#mainNetns = { dev: stat.dev, ino: stat.ino };
       }
-      hopper = this.#hopper = new Hopper(this.#mainNetns);
+      // A worker prestarted by the command line (spawn.ts), else a new one.
+      hopper = this.#hopper = new Hopper(takePrestarted() ?? spawnWorker(), this.#mainNetns);
     }
     return hopper;
   }
