@@ -211,11 +211,21 @@ function handle(request: WorkerRequest): WorkerReply {
   }
 }
 
+// The one-file build's code cache of this worker's code (scripts/bundle.mjs),
+// to write once the first answer is out (so it holds the functions a request
+// compiles); absent in the ES module build, or when the cache is good.
+const CODE_CACHE = Symbol.for('vethcon.saveCodeCache');
+
 /** Answer requests on `port`, after saying where home is. */
 export function serve(port: MessagePort): void {
   port.on('message', (request: WorkerRequest | WorkerGo) => {
     if ('go' in request) return; // said already (worker.ts)
     port.postMessage(handle(request));
+    const save = (globalThis as Record<symbol, unknown>)[CODE_CACHE];
+    if (typeof save === 'function') {
+      delete (globalThis as Record<symbol, unknown>)[CODE_CACHE];
+      save();
+    }
   });
   port.postMessage({ ready: true, home, homeFd } satisfies WorkerReady);
 }
