@@ -16,7 +16,7 @@ import { RTEXT_FILTER_SKIP_STATS, RTEXT_FILTER_VF } from '../netlink/route/link.
 import { resolveNetns } from '../ns/index.js';
 import { toLink, toAddress, toRoute, toNeighbour, type Link, type Address, type Route, type Neighbour } from './convert.js';
 import { toRef, type NetnsTarget } from './sockets.js';
-import { SUMMARY } from './summary.js';
+import { LINK_INDEX, SUMMARY } from './summary.js';
 import * as rules from '../wire/schema.js';
 
 /** A link named or numbered: 'eth0' or its ifindex. */
@@ -136,9 +136,12 @@ export class Netns {
     return toLink(reply);
   }
 
-  /** The ifindex of a link named or numbered. */
+  /** The ifindex of a link named or numbered (by name: its header alone is decoded). */
   async ifindex(name: LinkName): Promise<number> {
-    return typeof name === 'number' ? name : (await this.getLink(name)).ifindex;
+    if (typeof name === 'number') return name;
+    checkLink(name);
+    const [reply] = await this.socket.request(getLink({ ifname: name }, RTEXT_FILTER_VF | RTEXT_FILTER_SKIP_STATS), `find link ${name} in ${this.label}`, { noAck: true, protocol: LINK_INDEX });
+    return reply.header.index;
   }
 
   /** Like `ip link add NAME type KIND ...`; a veth peer may be created directly in another namespace. */
