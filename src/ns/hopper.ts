@@ -12,10 +12,10 @@
 // async ones would run on libuv's shared pool in some other namespace.
 
 import { closeSync, constants, fstatSync, mkdirSync, openSync, statSync, unlinkSync } from 'node:fs';
-import type { MessagePort } from 'node:worker_threads';
+import { workerData, type MessagePort } from 'node:worker_threads';
 import * as sys from '../netlink/sys.js';
 import { NETNS_RUN_DIR, NetnsError } from './handle.js';
-import type { NsIdentity, WorkerGo, WorkerReady, WorkerReply, WorkerRequest } from './protocol.js';
+import type { NsIdentity, WorkerData, WorkerGo, WorkerReady, WorkerReply, WorkerRequest } from './protocol.js';
 
 const THREAD_NETNS = '/proc/thread-self/ns/net';
 const O_RDWR = 2;
@@ -36,7 +36,10 @@ function sameNetns(a: NsIdentity, b: NsIdentity): boolean {
 const homeFd = sys.openPath(THREAD_NETNS);
 const home = currentNetns();
 // Set once this thread's namespace is unknown; nothing runs on it after that.
-let poisoned = false;
+// A thread that starts anywhere but where its starter lives is unknown too
+// (the pool may send requests before it has seen `ready`, see pool.ts).
+const starter = (workerData as Partial<WorkerData> | undefined)?.home;
+let poisoned = starter !== undefined && !sameNetns(home, starter);
 
 function returnHomeAndVerify(): boolean {
   try {

@@ -15,14 +15,14 @@
 // main thread.)
 import '../netlink/sys.js';
 
-import { fstatSync, readdirSync, statSync, unlinkSync } from 'node:fs';
+import { fstatSync, readdirSync, unlinkSync } from 'node:fs';
 import type { Worker } from 'node:worker_threads';
 import { parseIPv4 } from '../netlink/bytes.js';
 import { closeFd, MNT_DETACH, umount2 } from '../netlink/sys.js';
 import { NetnsError, namedNetnsPath, NETNS_RUN_DIR, resolveNetns } from './handle.js';
 import type { NetnsErrorCode, NetnsRef } from './handle.js';
 import { spawnWorker, takePrestarted, type SpawnedWorker } from './spawn.js';
-import type { InetSocketSpec, NsIdentity, WorkerReply, WorkerRequest } from './protocol.js';
+import type { InetSocketSpec, NsIdentity, WorkerReady, WorkerReply, WorkerRequest } from './protocol.js';
 
 const MAX_SOCKETS_PER_REQUEST = 1024;
 const DEFAULT_BACKLOG = 16;
@@ -85,8 +85,13 @@ class Hopper {
   #homeFd = -1;
 
   /** `spawned`: a booting worker (spawn.ts), told go here: this module has loaded ffi-rs. */
-  constructor(spawned: SpawnedWorker, mainNetns: NsIdentity) {
+  constructor(spawned: SpawnedWorker) {
+    const mainNetns = spawned.home;
     this.#worker = spawned.worker;
+    // Replies; the first message, `ready`, is spawned.ready's.
+    this.#worker.on('message', (message: WorkerReply | WorkerReady) => {
+      if (!('ready' in message)) this.#settle(message);
+    });
     spawned.go();
     this.#ready = spawned.ready.then(
       (message) => {
@@ -97,7 +102,6 @@ class Hopper {
           this.#fail(new NetnsError('ETHREAD', 'namespace worker started outside the main thread netns'));
           throw this.#failure;
         }
-        this.#worker.on('message', (reply: WorkerReply) => this.#settle(reply));
       },
       async () => {
         // It failed or exited before it was ready; `ended` (already settled) says which.
@@ -117,14 +121,19 @@ class Hopper {
   }
 
   async request(request: WorkerRequest): Promise<WorkerReply> {
+    if (this.#failure) throw this.#failure;
     this.#worker.ref();
     try {
-      await this.#ready;
-      if (this.#failure) throw this.#failure;
-      return await new Promise<WorkerReply>((resolve, reject) => {
+      // Sent at once, even before the worker is ready (saves a round trip at
+      // start): it answers once it is, and refuses all work if it did not
+      // start in this thread's netns (hopper.ts).
+      const reply = await new Promise<WorkerReply>((resolve, reject) => {
         this.#pending = { id: request.id, resolve, reject };
         this.#worker.postMessage(request);
       });
+      // `ready` came before any reply: take none from a worker not seen to start at home.
+      await this.#ready;
+      return reply;
     } finally {
       this.#worker.unref();
     }
@@ -188,7 +197,6 @@ export class NamespaceThreads {
   #tail: Promise<unknown> = Promise.resolve();
   #closed = false;
   #nextId = 1;
-  #mainNetns: NsIdentity | null = null;
 
   /** `count` bound NETLINK_ROUTE sockets living in the namespace `ref` names. */
   openSockets(ref: NetnsRef, count = 1): Promise<number[]> {
@@ -312,13 +320,8 @@ export class NamespaceThreads {
   #hopperReady(): Hopper {
     let hopper = this.#hopper;
     if (!hopper || !hopper.usable) {
-      // The main thread's netns, which a new worker must start in.
-      if (!this.#mainNetns) {
-        const stat = statSync('/proc/thread-self/ns/net');
-        this.#mainNetns = { dev: stat.dev, ino: stat.ino };
-      }
       // A worker prestarted by the command line (spawn.ts), else a new one.
-      hopper = this.#hopper = new Hopper(takePrestarted() ?? spawnWorker(), this.#mainNetns);
+      hopper = this.#hopper = new Hopper(takePrestarted() ?? spawnWorker());
     }
     return hopper;
   }

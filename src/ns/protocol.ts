@@ -43,6 +43,8 @@ export interface WorkerGo {
 /** The worker's workerData. */
 export interface WorkerData {
   gate: Int32Array;
+  /** The netns of the thread that started it: the worker refuses all work if it is not home there. */
+  home: NsIdentity;
 }
 
 /** Sent once, after go: the worker's own (home) namespace, for the pool to check. */

@@ -8,10 +8,13 @@
 // which wakes one that was waiting.
 
 import { Worker } from 'node:worker_threads';
-import type { WorkerData, WorkerGo, WorkerReady } from './protocol.js';
+import { statSync } from 'node:fs';
+import type { NsIdentity, WorkerData, WorkerGo, WorkerReady } from './protocol.js';
 
 export interface SpawnedWorker {
   readonly worker: Worker;
+  /** The netns of the thread that started it, where it must say it is (ready.home). */
+  readonly home: NsIdentity;
   /** Let it load ffi-rs: call only once this thread has loaded it. */
   go(): void;
   /** The worker's first message, sent once it has loaded ffi-rs (after go). */
@@ -32,9 +35,11 @@ export function setWorkerScript(script: URL): void {
 /** A new worker, booting; it does nothing until told go (pool.ts). */
 export function spawnWorker(): SpawnedWorker {
   const gate = new Int32Array(new SharedArrayBuffer(4));
+  const stat = statSync('/proc/thread-self/ns/net');
+  const home = { dev: stat.dev, ino: stat.ino };
   // execArgv [], not the parent's: flags like `--input-type` (node -e) make
   // a worker fail to start, and the worker needs no loader or flags.
-  const worker = new Worker(workerScript, { execArgv: [], workerData: { gate } satisfies WorkerData });
+  const worker = new Worker(workerScript, { execArgv: [], workerData: { gate, home } satisfies WorkerData });
   worker.unref(); // ref'd only while a request waits on it
   // Listeners go on at once: an event before anyone asks must not be lost.
   let stopped!: (how: { error?: Error; code?: number }) => void;
@@ -55,7 +60,7 @@ export function spawnWorker(): SpawnedWorker {
     Atomics.store(gate, 0, 1);
     worker.postMessage({ go: true } satisfies WorkerGo);
   };
-  return { worker, go, ready, ended };
+  return { worker, home, go, ready, ended };
 }
 
 let prestarted: SpawnedWorker | null = null;
