@@ -1,8 +1,10 @@
 // Whole-process timing, interleaved: run each command once per round, in
 // turn, so a noisy shared machine slows all of them alike (hyperfine runs
 // one command's runs back to back). Reports median, quartiles and min per
-// command, and each median's difference from the first command's (the
-// baseline, e.g. `node -e 0`).
+// command, each median's difference from the first command's (the
+// baseline, e.g. `node -e 0`), and the median of the per-round differences
+// (each run minus the baseline's run of the same round), which a load that
+// comes and goes disturbs least.
 //
 //   node dist/bench/peer/interleave.js [--runs 30] [--warmup 3] [--prepare 'sh cmd'] -- 'node -e 0' 'node x.js ...'
 //
@@ -50,6 +52,7 @@ if (prepare) spawnSync('sh', ['-c', prepare], { stdio: 'ignore' });
 const medians = times.map((t) => q([...t].sort((a, b) => a - b), 0.5));
 commands.forEach((cmd, k) => {
   const s = [...times[k]].sort((a, b) => a - b);
-  const diff = k === 0 ? '' : `  (+${(medians[k] - medians[0]).toFixed(1)} vs first)`;
+  const paired = times[k].map((t, r) => t - times[0][r]).sort((a, b) => a - b);
+  const diff = k === 0 ? '' : `  (+${(medians[k] - medians[0]).toFixed(1)} vs first; paired +${q(paired, 0.5).toFixed(1)})`;
   process.stdout.write(`median ${q(s, 0.5).toFixed(1)} ms  p25 ${q(s, 0.25).toFixed(1)}  p75 ${q(s, 0.75).toFixed(1)}  min ${s[0].toFixed(1)}${diff}  ${cmd.join(' ')}\n`);
 });
