@@ -39,7 +39,10 @@ export function spawnWorker(): SpawnedWorker {
   const home = { dev: stat.dev, ino: stat.ino };
   // execArgv [], not the parent's: flags like `--input-type` (node -e) make
   // a worker fail to start, and the worker needs no loader or flags.
-  const worker = new Worker(workerScript, { execArgv: [], workerData: { gate, home } satisfies WorkerData });
+  // stdout: true, as the worker never writes there: else the constructor
+  // sets up process.stdout to pipe it into, before the thread even starts.
+  // (Its stderr still reaches ours.)
+  const worker = new Worker(workerScript, { execArgv: [], stdout: true, workerData: { gate, home } satisfies WorkerData });
   worker.unref(); // ref'd only while a request waits on it
   // Listeners go on at once: an event before anyone asks must not be lost.
   let stopped!: (how: { error?: Error; code?: number }) => void;
