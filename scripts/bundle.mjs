@@ -69,7 +69,7 @@ function load(file) {
   const out = ts.transpileModule(code, {
     fileName: file,
     reportDiagnostics: true,
-    // No comments: a smaller (and all-ASCII) file reads, compiles and caches faster.
+    // No comments: a smaller file reads, compiles and caches faster.
     compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true, sourceMap: false, removeComments: true },
   });
   if (out.diagnostics?.length) throw new Error(`${file}: ${ts.flattenDiagnosticMessageText(out.diagnostics[0].messageText, '\n')}`);
