@@ -10,6 +10,8 @@
 //
 // A command is split on spaces (no shell); --prepare runs through sh before
 // every run of every command, untimed (delete the W5 namespaces there).
+// Output goes to /dev/null, as hyperfine's does by default (a process whose
+// stderr is a pipe or a terminal pays to set it up; one on /dev/null does not).
 
 import { spawnSync } from 'node:child_process';
 
@@ -32,7 +34,7 @@ function parse(argv: string[]): { runs: number; warmup: number; prepare?: string
 function once(cmd: string[], prepare?: string): number {
   if (prepare) spawnSync('sh', ['-c', prepare], { stdio: 'ignore' });
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(cmd[0], cmd.slice(1), { stdio: ['ignore', 'ignore', 'inherit'] });
+  const r = spawnSync(cmd[0], cmd.slice(1), { stdio: 'ignore' });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   if (r.status !== 0) throw new Error(`${cmd.join(' ')}: exit ${r.status ?? r.signal}`);
   return ms;
