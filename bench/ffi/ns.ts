@@ -29,6 +29,7 @@ async function timeWorkerStart(url: URL, runs: number): Promise<number[]> {
   for (let i = 0; i < runs; i++) {
     const start = performance.now();
     const worker = new Worker(url, { execArgv: [] });
+    worker.postMessage({ go: true }); // the namespace worker waits for it (src/ns/spawn.ts); ffi-rs is loaded here
     await new Promise((resolve) => worker.once('message', resolve));
     samples.push(ms(start));
     await worker.terminate();

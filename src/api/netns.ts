@@ -16,85 +16,94 @@ import { RTEXT_FILTER_SKIP_STATS, RTEXT_FILTER_VF } from '../netlink/route/link.
 import { resolveNetns } from '../ns/index.js';
 import { toLink, toAddress, toRoute, toNeighbour, type Link, type Address, type Route, type Neighbour } from './convert.js';
 import { toRef, type NetnsTarget } from './sockets.js';
-import { SUMMARY } from './summary.js';
+import { LINK_INDEX, SUMMARY } from './summary.js';
 import * as rules from '../wire/schema.js';
 
 /** A link named or numbered: 'eth0' or its ifindex. */
 export type LinkName = string | number;
 
 const ifindexRule = z.number().int().positive();
-const linkName = z.union([rules.ifname, ifindexRule]);
 /** A link name or ifindex; the right schema by type (a union would build a discarded issue per call). */
 const checkLink = (name: LinkName, what = 'link'): void => {
   check(typeof name === 'number' ? ifindexRule : rules.ifname, name, what);
 };
-const target = z.union([z.string(), z.object({ name: z.string() }), z.object({ pid: z.number() }), z.object({ path: z.string() }), z.object({ current: z.literal(true) })]);
 
-const linkAddSchema = z.object({
-  ifname: rules.ifname,
-  kind: z.enum(['veth', 'bridge', 'vxlan', 'macvlan', 'macvtap']),
-  mtu: rules.mtu.optional(),
-  address: rules.mac.optional(),
-  up: z.boolean().optional(),
-  master: linkName.optional(),
-  txqlen: z.number().int().nonnegative().optional(),
-  alias: z.string().max(255).optional(),
-  peer: z.object({
+/**
+ * The schemas of the calls that take option objects, built on first use:
+ * a zod schema costs to build (each binds its ~30 methods), and the CLI and
+ * connect() need none of these.
+ */
+function buildSchemas() {
+  const linkName = z.union([rules.ifname, ifindexRule]);
+  const target = z.union([z.string(), z.object({ name: z.string() }), z.object({ pid: z.number() }), z.object({ path: z.string() }), z.object({ current: z.literal(true) })]);
+  const linkAdd = z.object({
     ifname: rules.ifname,
-    netns: target.optional(),
+    kind: z.enum(['veth', 'bridge', 'vxlan', 'macvlan', 'macvtap']),
     mtu: rules.mtu.optional(),
     address: rules.mac.optional(),
-  }).optional(),
-  vxlan: z.object({
-    id: z.number().int().min(0).max(0xffffff),
-    local: z.string().optional(),
-    remote: z.string().optional(),
-    group: z.string().optional(),
-    port: z.number().int().min(1).max(65535).optional(),
+    up: z.boolean().optional(),
+    master: linkName.optional(),
+    txqlen: z.number().int().nonnegative().optional(),
+    alias: z.string().max(255).optional(),
+    peer: z.object({
+      ifname: rules.ifname,
+      netns: target.optional(),
+      mtu: rules.mtu.optional(),
+      address: rules.mac.optional(),
+    }).optional(),
+    vxlan: z.object({
+      id: z.number().int().min(0).max(0xffffff),
+      local: z.string().optional(),
+      remote: z.string().optional(),
+      group: z.string().optional(),
+      port: z.number().int().min(1).max(65535).optional(),
+      dev: linkName.optional(),
+      learning: z.boolean().optional(),
+      ttl: z.number().int().min(0).max(255).optional(),
+    }).optional(),
+    macvlan: z.object({
+      parent: linkName,
+      mode: z.enum(['private', 'vepa', 'bridge', 'passthru', 'source']).optional(),
+    }).optional(),
+  }).superRefine((v, ctx) => {
+    if (v.kind === 'veth' && !v.peer) ctx.addIssue({ code: 'custom', path: ['peer'], message: 'a veth needs a peer: { ifname }' });
+    if (v.kind !== 'veth' && v.peer) ctx.addIssue({ code: 'custom', path: ['peer'], message: `only a veth has a peer, not a ${v.kind}` });
+    if (v.kind === 'vxlan' && !v.vxlan) ctx.addIssue({ code: 'custom', path: ['vxlan'], message: 'a vxlan needs vxlan: { id }' });
+    if ((v.kind === 'macvlan' || v.kind === 'macvtap') && !v.macvlan) ctx.addIssue({ code: 'custom', path: ['macvlan'], message: `a ${v.kind} needs macvlan: { parent }` });
+  });
+  const linkSet = z.object({
+    up: z.boolean().optional(),
+    mtu: rules.mtu.optional(),
+    address: rules.mac.optional(),
+    ifname: rules.ifname.optional(),
+    master: z.union([linkName, z.null()]).optional(),
+    alias: z.string().max(255).optional(),
+    txqlen: z.number().int().nonnegative().optional(),
+    netns: target.optional(),
+  });
+  const route = z.object({
+    dst: z.union([z.literal('default'), rules.cidr]),
+    gateway: z.string().optional(),
     dev: linkName.optional(),
-    learning: z.boolean().optional(),
-    ttl: z.number().int().min(0).max(255).optional(),
-  }).optional(),
-  macvlan: z.object({
-    parent: linkName,
-    mode: z.enum(['private', 'vepa', 'bridge', 'passthru', 'source']).optional(),
-  }).optional(),
-}).superRefine((v, ctx) => {
-  if (v.kind === 'veth' && !v.peer) ctx.addIssue({ code: 'custom', path: ['peer'], message: 'a veth needs a peer: { ifname }' });
-  if (v.kind !== 'veth' && v.peer) ctx.addIssue({ code: 'custom', path: ['peer'], message: `only a veth has a peer, not a ${v.kind}` });
-  if (v.kind === 'vxlan' && !v.vxlan) ctx.addIssue({ code: 'custom', path: ['vxlan'], message: 'a vxlan needs vxlan: { id }' });
-  if ((v.kind === 'macvlan' || v.kind === 'macvtap') && !v.macvlan) ctx.addIssue({ code: 'custom', path: ['macvlan'], message: `a ${v.kind} needs macvlan: { parent }` });
-});
-export type LinkAddOptions = z.input<typeof linkAddSchema>;
+    metric: z.number().int().nonnegative().optional(),
+    table: z.number().int().min(1).max(0xffffffff).optional(),
+    prefsrc: z.string().optional(),
+    family: z.enum(['inet', 'inet6']).optional(),
+  });
+  const neigh = z.object({
+    dev: linkName,
+    dst: z.string(),
+    lladdr: rules.mac.optional(),
+  });
+  return { linkAdd, linkSet, route, neigh };
+}
 
-const linkSetSchema = z.object({
-  up: z.boolean().optional(),
-  mtu: rules.mtu.optional(),
-  address: rules.mac.optional(),
-  ifname: rules.ifname.optional(),
-  master: z.union([linkName, z.null()]).optional(),
-  alias: z.string().max(255).optional(),
-  txqlen: z.number().int().nonnegative().optional(),
-  netns: target.optional(),
-});
-export type LinkSetOptions = z.input<typeof linkSetSchema>;
-
-const routeSchema = z.object({
-  dst: z.union([z.literal('default'), rules.cidr]),
-  gateway: z.string().optional(),
-  dev: linkName.optional(),
-  metric: z.number().int().nonnegative().optional(),
-  table: z.number().int().min(1).max(0xffffffff).optional(),
-  prefsrc: z.string().optional(),
-  family: z.enum(['inet', 'inet6']).optional(),
-});
-export type RouteOptions = z.input<typeof routeSchema>;
-
-const neighSchema = z.object({
-  dev: linkName,
-  dst: z.string(),
-  lladdr: rules.mac.optional(),
-});
+type Schemas = ReturnType<typeof buildSchemas>;
+let built: Schemas | undefined;
+const schemas = (): Schemas => (built ??= buildSchemas());
+export type LinkAddOptions = z.input<Schemas['linkAdd']>;
+export type LinkSetOptions = z.input<Schemas['linkSet']>;
+export type RouteOptions = z.input<Schemas['route']>;
 
 /** Parse with zod; a failure is a ValidationError naming each broken field. */
 export class ValidationError extends Error {
@@ -136,14 +145,17 @@ export class Netns {
     return toLink(reply);
   }
 
-  /** The ifindex of a link named or numbered. */
+  /** The ifindex of a link named or numbered (by name: its header alone is decoded). */
   async ifindex(name: LinkName): Promise<number> {
-    return typeof name === 'number' ? name : (await this.getLink(name)).ifindex;
+    if (typeof name === 'number') return name;
+    checkLink(name);
+    const [reply] = await this.socket.request(getLink({ ifname: name }, RTEXT_FILTER_VF | RTEXT_FILTER_SKIP_STATS), `find link ${name} in ${this.label}`, { noAck: true, protocol: LINK_INDEX });
+    return reply.header.index;
   }
 
   /** Like `ip link add NAME type KIND ...`; a veth peer may be created directly in another namespace. */
   async addLink(options: LinkAddOptions): Promise<Link> {
-    const o = check(linkAddSchema, options, 'link');
+    const o = check(schemas().linkAdd, options, 'link');
     const spec: NewLinkSpec = { ifname: o.ifname, kind: o.kind, address: o.address, mtu: o.mtu, txqlen: o.txqlen, ifalias: o.alias, up: o.up };
     if (o.master !== undefined) spec.master = await this.ifindex(o.master);
     if (o.vxlan) {
@@ -182,7 +194,7 @@ export class Netns {
   /** Like `ip link set dev NAME [up|down] [mtu N] [address A] [name N] [master M|nomaster] [alias S] [netns NS]`. */
   async setLink(name: LinkName, changes: LinkSetOptions): Promise<void> {
     checkLink(name);
-    const c = check(linkSetSchema, changes, 'link change');
+    const c = check(schemas().linkSet, changes, 'link change');
     const index = await this.ifindex(name);
     const settings: LinkSettings & { ifname?: string } = { up: c.up, mtu: c.mtu, address: c.address, ifname: c.ifname, ifalias: c.alias, txqlen: c.txqlen };
     if (c.master !== undefined) settings.master = c.master === null ? 0 : await this.ifindex(c.master);
@@ -265,7 +277,7 @@ export class Netns {
   }
 
   private async routeChange(route: RouteOptions, build: (s: RouteSpec) => Request, verb: string): Promise<void> {
-    const r = check(routeSchema, route, 'route');
+    const r = check(schemas().route, route, 'route');
     const spec: RouteSpec = {
       dst: r.dst, gateway: r.gateway, priority: r.metric, table: r.table, prefsrc: r.prefsrc,
       family: r.family === 'inet6' ? AF_INET6 : r.family === 'inet' ? AF_INET : undefined,
@@ -286,13 +298,13 @@ export class Netns {
 
   /** Like `ip neigh add DST lladdr MAC dev NAME nud permanent`. */
   async addNeighbour(n: { dev: LinkName; dst: string; lladdr: string }): Promise<void> {
-    const v = check(neighSchema, n, 'neighbour');
+    const v = check(schemas().neigh, n, 'neighbour');
     const ifindex = await this.ifindex(v.dev);
     await this.socket.request(addNeighbour({ ifindex, dst: v.dst, lladdr: v.lladdr }), `add neighbour ${v.dst} on ${v.dev} in ${this.label}`);
   }
 
   async deleteNeighbour(n: { dev: LinkName; dst: string }): Promise<void> {
-    const v = check(neighSchema, n, 'neighbour');
+    const v = check(schemas().neigh, n, 'neighbour');
     const ifindex = await this.ifindex(v.dev);
     await this.socket.request(deleteNeighbour({ ifindex, dst: v.dst }), `delete neighbour ${v.dst} on ${v.dev} in ${this.label}`);
   }

@@ -16,6 +16,10 @@ export const LINK_SUMMARY = pick(IFLA, [
 export const ADDRESS_SUMMARY = pick(IFA, ['address', 'local', 'label', 'broadcast', 'flags']);
 export const ROUTE_SUMMARY = pick(RTA, ['dst', 'oif', 'gateway', 'priority', 'prefsrc', 'multipath', 'table']);
 
+/** A link's header alone: for lookups that want only its ifindex (no attribute decoded). */
+export const LINK_INDEX = new Protocol('rtnetlink link index')
+  .register([RTM_NEWLINK], { name: 'link', header: IFINFOMSG, table: pick(IFLA, []) });
+
 /** Decodes dump replies into just what convert.ts reads. */
 export const SUMMARY = new Protocol('rtnetlink summaries')
   .register([RTM_NEWLINK], { name: 'link', header: IFINFOMSG, table: LINK_SUMMARY })

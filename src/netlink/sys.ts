@@ -1,8 +1,9 @@
 // The only file in vethcon that imports ffi-rs: the few libc calls the netlink
 // socket and the namespace workers need (socket, send/recv, setns, unshare,
 // mount...), plus the few INET socket calls the demo's proof of traffic needs
-// (a TCP listener and a TCP connection opened inside a namespace). Nothing in
-// the pure codec imports this file.
+// (a TCP listener and a TCP connection opened inside a namespace), and the
+// command line's immediate exit (exitNow). Nothing in the pure codec imports
+// this file.
 //
 // Loading: importing this module loads ffi-rs on the importing thread. ffi-rs
 // must be loaded on the MAIN thread before any worker thread loads it, or the
@@ -23,6 +24,7 @@
 // netlink ENOBUFS, and reading errno in a later call can see it overwritten.
 
 import { createRequire } from 'node:module';
+import { isMainThread } from 'node:worker_threads';
 import type { ArrayConstructorOptions, DataType, FFITypeTag, load as ffiLoad, open as ffiOpen } from 'ffi-rs';
 import { formatIPv4, parseIPv4 } from './bytes.js';
 import { EINTR, errnoName, errnoText, EPERM } from './errno.js';
@@ -162,6 +164,11 @@ function check(syscall: string, result: number, detail?: string): number {
   return result;
 }
 
+/** The syscall numbers exitNow needs, where we know them. */
+const SYSCALLS = process.arch === 'x64' ? { getpid: 39, exitGroup: 231 }
+  : process.arch === 'arm64' ? { getpid: 172, exitGroup: 94 }
+  : null;
+
 const C = {
   socket: prepare('socket', I32, [I32, I32, I32]),
   setsockopt: prepare('setsockopt', I32, [I32, I32, I32, bytes(), I32]),
@@ -188,6 +195,8 @@ const C = {
   unshare: prepare('unshare', I32, [I32]),
   mount: prepare('mount', I32, [STR, STR, I64, I64, I64]), // warm-up only; see mount()
   umount2: prepare('umount2', I32, [STR, I32]),
+  // syscall(number, arg): exit_group for exitNow, warmed with getpid.
+  syscall: prepare('syscall', I64, [I64, I64], false),
   // memcpy(p, p, 0) returns p: the cheapest way to learn a Buffer's address.
   addressOf: prepare('memcpy', U64, [bytes(), bytes(), I32], false),
 };
@@ -195,6 +204,8 @@ const C = {
 // ffi-rs caches symbols in a process-wide map that is not locked. Calling every
 // function once here (harmlessly failing: bad fd, empty path) fills that map on
 // the first thread that loads this module, so worker threads only ever read it.
+// That is the main thread (see Loading above); a worker skips it (~0.4 ms of
+// its start), as it would only read what is there.
 function warmSymbols(): void {
   const a = Buffer.alloc(16);
   const calls: Array<[Call, unknown[]]> = [
@@ -217,6 +228,7 @@ function warmSymbols(): void {
     [C.setns, [-1, 0]],
     [C.mount, ['', '', 0, 0, 0]],
     [C.umount2, ['', 0]],
+    ...(SYSCALLS ? [[C.syscall, [SYSCALLS.getpid, 0]] as [Call, unknown[]]] : []),
     [C.addressOf, [a, a, 0]],
   ];
   for (const [call, values] of calls) {
@@ -227,7 +239,7 @@ function warmSymbols(): void {
   C.unshare.paramsValue[0] = 0;
   rawLoad(C.unshare);
 }
-warmSymbols();
+if (isMainThread) warmSymbols();
 
 // ---------------------------------------------------------------- buffer addresses
 
@@ -648,6 +660,29 @@ function closeQuietly(fd: number): void {
   } catch {
     // already failing; the first error is the one to report
   }
+}
+
+// ---------------------------------------------------------------- exit
+
+/**
+ * End the process now with `code`, like process.exit but without Node's
+ * teardown: after 'exit' listeners run, exit_group(2) ends every thread at
+ * once, where process.exit would first stop each worker thread and wait for
+ * it (~3-5 ms with the namespace worker alive). For a command line whose work
+ * is done: nothing is left to flush, as Node writes stdout and stderr
+ * synchronously on Linux (files, pipes and terminals). When Node runs with
+ * flags (--cpu-prof, --inspect...) or NODE_V8_COVERAGE, whose files Node
+ * writes during its teardown, it is plain process.exit.
+ */
+export function exitNow(code: number): never {
+  if (!SYSCALLS || process.execArgv.length > 0 || process.env.NODE_V8_COVERAGE) process.exit(code);
+  process.exitCode = code;
+  process.emit('exit', code);
+  const v = C.syscall.paramsValue;
+  v[0] = SYSCALLS.exitGroup;
+  v[1] = code;
+  rawLoad(C.syscall);
+  process.exit(code); // not reached
 }
 
 export { errnoName, errnoText } from './errno.js';

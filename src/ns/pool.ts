@@ -10,16 +10,18 @@
 // ffi-rs must be loaded on the main thread BEFORE any worker loads it: if a
 // worker is the first to load it, the process segfaults when that worker
 // exits. The import below loads it here, on the main thread, as soon as this
-// module is imported, i.e. before this module can start a worker. (So use
-// this module from the main thread.)
+// module is imported; a worker (spawn.ts) loads it only when told go, which
+// only this module does, so only after that. (So use this module from the
+// main thread.)
 import '../netlink/sys.js';
 
-import { fstatSync, readdirSync, statSync, unlinkSync } from 'node:fs';
-import { Worker } from 'node:worker_threads';
+import { fstatSync, readdirSync, unlinkSync } from 'node:fs';
+import type { Worker } from 'node:worker_threads';
 import { parseIPv4 } from '../netlink/bytes.js';
 import { closeFd, MNT_DETACH, umount2 } from '../netlink/sys.js';
 import { NetnsError, namedNetnsPath, NETNS_RUN_DIR, resolveNetns } from './handle.js';
 import type { NetnsErrorCode, NetnsRef } from './handle.js';
+import { spawnWorker, takePrestarted, type SpawnedWorker } from './spawn.js';
 import type { InetSocketSpec, NsIdentity, WorkerReady, WorkerReply, WorkerRequest } from './protocol.js';
 
 const MAX_SOCKETS_PER_REQUEST = 1024;
@@ -82,33 +84,34 @@ class Hopper {
   #failure: Error | null = null;
   #homeFd = -1;
 
-  constructor(mainNetns: NsIdentity) {
-    // execArgv [], not the parent's: flags like `--input-type` (node -e) make
-    // a worker fail to start, and worker.js needs no loader or flags.
-    this.#worker = new Worker(new URL('./worker.js', import.meta.url), { execArgv: [] });
-    this.#worker.unref(); // ref'd only while a request waits on it
-    this.#ready = new Promise<void>((resolve, reject) => {
-      this.#worker.once('message', (message: WorkerReady) => {
+  /** `spawned`: a booting worker (spawn.ts), told go here: this module has loaded ffi-rs. */
+  constructor(spawned: SpawnedWorker) {
+    const mainNetns = spawned.home;
+    this.#worker = spawned.worker;
+    // Replies; the first message, `ready`, is spawned.ready's.
+    this.#worker.on('message', (message: WorkerReply | WorkerReady) => {
+      if (!('ready' in message)) this.#settle(message);
+    });
+    spawned.go();
+    this.#ready = spawned.ready.then(
+      (message) => {
         const home = message.home;
         this.#homeFd = message.homeFd;
-        if (home.dev === mainNetns.dev && home.ino === mainNetns.ino) {
-          this.#worker.on('message', (reply: WorkerReply) => this.#settle(reply));
-          resolve();
-        } else {
+        if (home.dev !== mainNetns.dev || home.ino !== mainNetns.ino) {
           // A thread that starts anywhere but the main thread's netns is unknown.
           this.#fail(new NetnsError('ETHREAD', 'namespace worker started outside the main thread netns'));
-          reject(this.#failure);
+          throw this.#failure;
         }
-      });
-      this.#worker.on('error', (error) => {
-        this.#fail(new NetnsError('ETHREAD', `namespace worker failed: ${error.message}`, { cause: error }));
-        reject(this.#failure);
-      });
-      this.#worker.on('exit', (code) => {
-        this.#closeHomeFd(mainNetns);
-        this.#fail(new NetnsError('ETHREAD', `namespace worker exited (code ${code})`));
-        reject(this.#failure);
-      });
+      },
+      async () => {
+        // It failed or exited before it was ready; `ended` (already settled) says which.
+        this.#stopped(await spawned.ended);
+        throw this.#failure;
+      },
+    );
+    void spawned.ended.then((how) => {
+      this.#closeHomeFd(mainNetns);
+      this.#stopped(how);
     });
     this.#ready.catch(() => {}); // reported through request()
   }
@@ -118,14 +121,19 @@ class Hopper {
   }
 
   async request(request: WorkerRequest): Promise<WorkerReply> {
+    if (this.#failure) throw this.#failure;
     this.#worker.ref();
     try {
-      await this.#ready;
-      if (this.#failure) throw this.#failure;
-      return await new Promise<WorkerReply>((resolve, reject) => {
+      // Sent at once, even before the worker is ready (saves a round trip at
+      // start): it answers once it is, and refuses all work if it did not
+      // start in this thread's netns (hopper.ts).
+      const reply = await new Promise<WorkerReply>((resolve, reject) => {
         this.#pending = { id: request.id, resolve, reject };
         this.#worker.postMessage(request);
       });
+      // `ready` came before any reply: take none from a worker not seen to start at home.
+      await this.#ready;
+      return reply;
     } finally {
       this.#worker.unref();
     }
@@ -159,6 +167,12 @@ class Hopper {
     pending.resolve(reply);
   }
 
+  #stopped({ error, code }: { error?: Error; code?: number }): void {
+    this.#fail(error
+      ? new NetnsError('ETHREAD', `namespace worker failed: ${error.message}`, { cause: error })
+      : new NetnsError('ETHREAD', `namespace worker exited (code ${code})`));
+  }
+
   #fail(error: Error): void {
     this.#failure ??= error;
     const pending = this.#pending;
@@ -183,7 +197,6 @@ export class NamespaceThreads {
   #tail: Promise<unknown> = Promise.resolve();
   #closed = false;
   #nextId = 1;
-  #mainNetns: NsIdentity | null = null;
 
   /** `count` bound NETLINK_ROUTE sockets living in the namespace `ref` names. */
   openSockets(ref: NetnsRef, count = 1): Promise<number[]> {
@@ -307,12 +320,8 @@ export class NamespaceThreads {
   #hopperReady(): Hopper {
     let hopper = this.#hopper;
     if (!hopper || !hopper.usable) {
-      // The main thread's netns, which a new worker must start in.
-      if (!this.#mainNetns) {
-        const stat = statSync('/proc/thread-self/ns/net');
-        this.#mainNetns = { dev: stat.dev, ino: stat.ino };
-      }
-      hopper = this.#hopper = new Hopper(this.#mainNetns);
+      // A worker prestarted by the command line (spawn.ts), else a new one.
+      hopper = this.#hopper = new Hopper(takePrestarted() ?? spawnWorker());
     }
     return hopper;
   }

@@ -31,7 +31,23 @@ export type WorkerReply =
       message: string;
     };
 
-/** Sent once at start: the worker's own (home) namespace, for the pool to check. */
+/**
+ * Go: ffi-rs is loaded on the main thread, so the worker may load it now
+ * (spawn.ts); before it, the worker only boots. Said twice: `gate[0]` set
+ * to 1, then this message (which a worker that already went ignores).
+ */
+export interface WorkerGo {
+  go: true;
+}
+
+/** The worker's workerData. */
+export interface WorkerData {
+  gate: Int32Array;
+  /** The netns of the thread that started it: the worker refuses all work if it is not home there. */
+  home: NsIdentity;
+}
+
+/** Sent once, after go: the worker's own (home) namespace, for the pool to check. */
 export interface WorkerReady {
   ready: true;
   home: NsIdentity;

@@ -9,9 +9,10 @@ import { closeSync } from 'node:fs';
 import { Vethcon } from '../api/client.js';
 import { Netns, openNetnsFd, check, ValidationError } from '../api/netns.js';
 import { NetlinkError } from '../netlink/kernel-error.js';
-import { addLink } from '../netlink/route/link-requests.js';
+import { addLink, setLink } from '../netlink/route/link-requests.js';
 import { addAddress, splitCidr, AF_INET6 } from '../netlink/route/addr-requests.js';
 import { parseIP } from '../netlink/bytes.js';
+import type { Request } from '../netlink/request.js';
 import { endSpec, endpointNs, ifname as ifnameRule, type EndInput, type EndSpec, type EndpointNs } from './schema.js';
 import { resolveEndpoint, containerStillThere, type ResolvedEndpoint } from './endpoint.js';
 import { planConnect } from './plan.js';
@@ -99,7 +100,7 @@ function checkEnds(a: EndSpec, b: EndSpec, ea: ResolvedEndpoint, eb: ResolvedEnd
 
 async function assertFree(ns: Netns, ifname: string, label: string): Promise<void> {
   try {
-    await ns.getLink(ifname);
+    await ns.ifindex(ifname);
   } catch (e) {
     if (e instanceof NetlinkError && e.code === 'ENODEV') return;
     throw e;
@@ -127,8 +128,7 @@ async function wire(vc: Vethcon, a: EndSpec, b: EndSpec, ea: ResolvedEndpoint, e
     indexA = await na.ifindex(a.ifname);
     const indexB = await nb.ifindex(b.ifname);
     await configure(vc, na, ea, a, indexA);
-    await configure(vc, nb, eb, b, indexB);
-    await nb.setLink(indexB, { up: true });
+    await configure(vc, nb, eb, b, indexB, { up: true });
     for (const e of [ea, eb]) {
       if (!(await containerStillThere(e))) throw new Error(`${e.label} stopped while it was being wired`);
     }
@@ -168,16 +168,23 @@ async function explain(cause: unknown, created: boolean, ends: [EndSpec, Resolve
   return reason;
 }
 
-/** Addresses for one end; IPv6 switched back on first where Docker turned it off. */
-async function configure(vc: Vethcon, ns: Netns, e: ResolvedEndpoint, end: EndSpec, index: number): Promise<void> {
-  if (end.addresses.length === 0) return;
+/**
+ * Addresses for one end, then (`up`) the link set up, in one batch; IPv6
+ * switched back on first where Docker turned it off.
+ */
+async function configure(vc: Vethcon, ns: Netns, e: ResolvedEndpoint, end: EndSpec, index: number, opts: { up?: boolean } = {}): Promise<void> {
+  if (end.addresses.length === 0 && !opts.up) return;
   if (end.addresses.some((c) => splitCidr(c).family === AF_INET6)) await vc.enableIPv6(e.target, end.ifname);
   // No DAD on our point-to-point pair: both addresses are ours and checked for duplicates above,
   // and the link is usable as soon as the command returns.
-  const reqs = end.addresses.map((cidr) => addAddress({ index, cidr, nodad: splitCidr(cidr).family === AF_INET6 }));
-  const results = await ns.batch(reqs, `add address to ${end.ifname}`);
+  const reqs: Request[] = end.addresses.map((cidr) => addAddress({ index, cidr, nodad: splitCidr(cidr).family === AF_INET6 }));
+  if (opts.up) reqs.push(setLink(index, { up: true }));
+  const results = await ns.batch(reqs, `configure ${end.ifname}`);
   const failed = results.findIndex((r) => r !== undefined);
-  if (failed >= 0) throw new Error(`add address ${end.addresses[failed]} to ${end.ifname} in ${e.label}: ${results[failed]!.message.replace(/^.*?: /, '')}`);
+  if (failed < 0) return;
+  const why = results[failed]!.message.replace(/^.*?: /, '');
+  if (failed < end.addresses.length) throw new Error(`add address ${end.addresses[failed]} to ${end.ifname} in ${e.label}: ${why}`);
+  throw new Error(`set ${end.ifname} up in ${e.label}: ${why}`);
 }
 
 function result(e: ResolvedEndpoint, end: EndSpec, ifindex: number): EndResult {

@@ -16,10 +16,15 @@ const run = promisify(execFile);
 /** CI=true (or any value but false/0): a test that cannot run fails instead of skipping. */
 export const inCI = !!process.env.CI && process.env.CI !== 'false' && process.env.CI !== '0';
 
-/** The built executable, the package's `vethcon` bin (dist/src/cli/bin.js). */
-export const CLI = fileURLToPath(new URL('../../src/cli/bin.js', import.meta.url));
+const PKG = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'));
 
-export const PKG_VERSION: string = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')).version;
+/** The built executable, the package's `vethcon` bin (the one-file build, dist/vethcon.cjs). */
+export const CLI = fileURLToPath(new URL(`../../../${PKG.bin.vethcon}`, import.meta.url));
+
+/** The same command as ES modules, as tsc builds it (what the one-file build is made from). */
+export const CLI_ESM = fileURLToPath(new URL('../../src/cli/bin.js', import.meta.url));
+
+export const PKG_VERSION: string = PKG.version;
 
 /**
  * What the CLI tests need: root, iproute2 with -j, nsenter, a Docker engine
@@ -32,7 +37,7 @@ export async function e2eProblems(): Promise<string[]> {
   if (ipj.status !== 0 || !ipj.stdout.trim().startsWith('[')) problems.push(`\`ip -j link show lo\` does not work (${(ipj.error?.message ?? ipj.stderr ?? '').trim()}); install iproute2`);
   const ns = spawnSync('nsenter', ['--version'], { encoding: 'utf8' });
   if (ns.status !== 0) problems.push('nsenter is missing (util-linux)');
-  if (!existsSync(CLI)) problems.push(`${CLI} is missing: build with npx tsc -p tsconfig.json`);
+  if (!existsSync(CLI)) problems.push(`${CLI} is missing: build with npm run build`);
   if (!(await dockerAvailable())) problems.push(DOCKER_UNAVAILABLE);
   return problems;
 }
@@ -71,12 +76,13 @@ function cliEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 
 /**
  * Run `vethcon ARGS...` as a separate process and wait for it to exit.
- * `onStderr` sees stderr as it arrives (the fault tests use it).
+ * `onStderr` sees stderr as it arrives (the fault tests use it); `cli`: another
+ * build of the command (CLI_ESM).
  */
-export function vethcon(args: string[], opts: { env?: Record<string, string>; timeoutMs?: number; onStderr?: (all: string) => void } = {}): Promise<CliResult> {
+export function vethcon(args: string[], opts: { env?: Record<string, string>; timeoutMs?: number; onStderr?: (all: string) => void; cli?: string } = {}): Promise<CliResult> {
   const t0 = Date.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: cliEnv(opts.env), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [opts.cli ?? CLI, ...args], { env: cliEnv(opts.env), stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });

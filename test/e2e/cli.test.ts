@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { docker, removeContainer, startContainer, stopContainer } from './docker-helpers.js';
 import {
-  HOST, PKG_VERSION, containerPid, deadPid, eventually, ipIn, linkInfo, links, namesOf, netnsAdd, netnsDel, netnsNs,
+  CLI_ESM, HOST, PKG_VERSION, containerPid, deadPid, eventually, ipIn, linkInfo, links, namesOf, netnsAdd, netnsDel, netnsNs,
   pidNs, requireE2E, show, snapshot, vethcon, vethconWithFault, type CliResult, type IpLink, type Ns,
 } from './cli-helpers.js';
 
@@ -164,6 +164,18 @@ describe('e2e: the vethcon CLI, as a user types it', function () {
     it('netns <-> netns: -n A:x:CIDR -n B:y:CIDR', async () => {
       await ok(['-n', `${A}:nn1:10.20.2.1/24`, '-n', `${B}:nn2:10.20.2.2/24`]);
       await assertPair({ ns: ns.a, ifname: 'nn1', cidrs: ['10.20.2.1/24'] }, { ns: ns.b, ifname: 'nn2', cidrs: ['10.20.2.2/24'] });
+    });
+
+    it('the ES module build of the command (dist/src/cli/bin.js) does the same as the bin', async () => {
+      const r = await vethcon(['-n', `${A}:em1:10.20.9.1/24`, '-n', `${B}:em2:10.20.9.2/24`, '--json'], { cli: CLI_ESM });
+      assert.equal(r.code, 0, show(r));
+      assert.equal(r.stderr, '', show(r));
+      assert.equal(JSON.parse(r.stdout).ok, true, show(r));
+      await assertPair({ ns: ns.a, ifname: 'em1', cidrs: ['10.20.9.1/24'] }, { ns: ns.b, ifname: 'em2', cidrs: ['10.20.9.2/24'] });
+      const bad = await vethcon(['-n', `${A}:em1:10.20.9.3/24`, '-n', `${B}:em3`], { cli: CLI_ESM });
+      assert.equal(bad.code, 2, show(bad));
+      assert.match(bad.stderr, /a link named em1 already exists/, show(bad));
+      assert.equal((await vethcon(['--version'], { cli: CLI_ESM })).stdout, `vethcon ${PKG_VERSION}\n`);
     });
 
     it('PID (a container\'s, from docker inspect): -p PID,link,CIDR and -p PID:link:CIDR', async () => {

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readlinkSync, statSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
 import * as sys from '../../src/netlink/sys.js';
 import { NamespaceThreads, NetnsError, resolveNetns } from '../../src/ns/index.js';
 
@@ -267,6 +268,28 @@ describe('ns: namespace threads (live, root)', function () {
       assert.ok(has(dumpLinks(fd), 'lo'));
     } finally {
       await pool.close();
+    }
+  });
+
+  it('a worker that did not start where its starter lives refuses all work, even a request sent before ready', async () => {
+    // As spawn.ts starts one, but told that its starter lives in another netns.
+    const gate = new Int32Array(new SharedArrayBuffer(4));
+    Atomics.store(gate, 0, 1); // ffi-rs is loaded here (this file imports sys)
+    const elsewhere = { dev: 0, ino: 1 };
+    const worker = new Worker(new URL('../../src/ns/worker.js', import.meta.url), { execArgv: [], workerData: { gate, home: elsewhere } });
+    const name = randomName();
+    try {
+      const messages: Array<Record<string, unknown>> = [];
+      const twoMessages = new Promise<void>((resolve) => worker.on('message', (m) => { if (messages.push(m) === 2) resolve(); }));
+      worker.postMessage({ id: 1, op: 'createNamed', name, path: `/run/netns/${name}`, count: 0 });
+      await twoMessages;
+      assert.equal(messages[0].ready, true);
+      assert.deepEqual(messages[1], { id: 1, ok: false, fatal: true, code: 'ETHREAD', message: 'namespace worker is in an unknown namespace' });
+      assert.ok(!threads.listNamed().includes(name), 'nothing was created');
+      // Its home fd belongs to the process: close it as the pool would.
+      sys.closeFd(messages[0].homeFd as number);
+    } finally {
+      await worker.terminate();
     }
   });
 

@@ -1,0 +1,43 @@
+// Starting the `vethcon` command, shared by the ESM bin (bin.ts) and the
+// one-file build (src/bundle.ts). When the command will touch a namespace,
+// the namespace worker is started first of all (spawn.ts: it boots in ~25 ms
+// without ffi-rs), then ffi-rs is loaded here (importing ns/) and the worker
+// told go, and only then is everything else loaded, while the worker boots.
+
+import { prestartWorker } from '../ns/spawn.js';
+import type { NamespaceThreads } from '../ns/index.js';
+
+/** Will this command line enter a namespace (not help, not a dry run)? */
+export function touchesNamespaces(argv: string[]): boolean {
+  return argv.some((a) => /^-[dnpaDNPA]/.test(a)) && !argv.some((a) => a === '--dry-run' || a === '-h' || a === '--help');
+}
+
+/**
+ * Namespace threads whose worker is booting: started first, then ffi-rs
+ * loaded here (importing ns/), then the worker told go. Load the rest after.
+ */
+export async function startNamespaceThreads(): Promise<NamespaceThreads> {
+  prestartWorker();
+  const ns = await import('../ns/index.js');
+  const threads = new ns.NamespaceThreads();
+  threads.prestart(); // takes the worker and tells it go: ffi-rs is loaded now
+  return threads;
+}
+
+/**
+ * Exit as soon as the work is done: the kernel closes our sockets, and
+ * waiting for the worker to wind down would only add milliseconds (writes to
+ * stdout and stderr are synchronous on Linux, so nothing printed is lost).
+ * `namespaces`: this process loaded ffi-rs and may have a worker (sys.exitNow).
+ */
+export async function exitWhenDone(code: number, namespaces: boolean): Promise<never> {
+  if (namespaces) (await import('../netlink/sys.js')).exitNow(code);
+  process.exit(code);
+}
+
+/** Run the command line and exit with its status. */
+export async function runCli(argv: string[]): Promise<never> {
+  const threads = touchesNamespaces(argv) ? await startNamespaceThreads() : undefined;
+  const { main } = await import('./main.js');
+  return exitWhenDone(await main(argv, { threads, exitWhenDone: true }), threads !== undefined);
+}

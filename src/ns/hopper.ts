@@ -1,0 +1,234 @@
+// The body of a namespace worker thread ("hopper"), loaded by worker.ts once
+// the main thread says go (it loads ffi-rs). setns(CLONE_NEWNET) and
+// unshare(CLONE_NEWNET) change only the calling thread, so this thread does
+// them and the main thread never does. For each request it enters a
+// namespace, opens netlink sockets (or one TCP socket, openInet) there (a
+// socket stays in the namespace it was created in, and its fd is usable by the
+// whole process), goes back to its home namespace and PROVES it is home
+// (dev/ino of /proc/thread-self/ns/net) before replying. If it cannot, it
+// says so (fatal) and refuses all further work; the pool terminates it.
+//
+// Only synchronous calls here: node:fs sync calls run on this thread, while
+// async ones would run on libuv's shared pool in some other namespace.
+
+import { closeSync, constants, fstatSync, mkdirSync, openSync, statSync, unlinkSync } from 'node:fs';
+import { workerData, type MessagePort } from 'node:worker_threads';
+import * as sys from '../netlink/sys.js';
+import { NETNS_RUN_DIR, NetnsError } from './handle.js';
+import type { NsIdentity, WorkerData, WorkerGo, WorkerReady, WorkerReply, WorkerRequest } from './protocol.js';
+
+const THREAD_NETNS = '/proc/thread-self/ns/net';
+const O_RDWR = 2;
+
+class FatalError extends Error {}
+
+function currentNetns(): NsIdentity {
+  const stat = statSync(THREAD_NETNS);
+  return { dev: stat.dev, ino: stat.ino };
+}
+
+function sameNetns(a: NsIdentity, b: NsIdentity): boolean {
+  return a.dev === b.dev && a.ino === b.ino;
+}
+
+// Opened before any hop, so "home" always means the namespace we started in.
+// Never closed here: fds outlive a terminated thread, so the pool closes it.
+const homeFd = sys.openPath(THREAD_NETNS);
+const home = currentNetns();
+// Set once this thread's namespace is unknown; nothing runs on it after that.
+// A thread that starts anywhere but where its starter lives is unknown too
+// (the pool may send requests before it has seen `ready`, see pool.ts).
+const starter = (workerData as Partial<WorkerData> | undefined)?.home;
+let poisoned = starter !== undefined && !sameNetns(home, starter);
+
+function returnHomeAndVerify(): boolean {
+  try {
+    sys.setns(homeFd, sys.CLONE_NEWNET);
+    return sameNetns(currentNetns(), home);
+  } catch {
+    return false;
+  }
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    sys.closeFd(fd);
+  } catch {
+    // already failing; the first error is the one to report
+  }
+}
+
+/**
+ * Runs enter() then work() away from home, then always goes home and checks.
+ * On any failure closes the sockets work() opened and runs undo().
+ */
+function awayFromHome(enter: () => void, work: (fds: number[]) => void, undo: () => void): number[] {
+  const fds: number[] = [];
+  let failure: unknown = null;
+  try {
+    enter();
+    work(fds);
+  } catch (error) {
+    failure = error;
+  }
+  const isHome = returnHomeAndVerify();
+  if (failure !== null || !isHome) {
+    for (const fd of fds) closeQuietly(fd);
+    undo();
+  }
+  if (!isHome) {
+    poisoned = true;
+    throw new FatalError('namespace worker could not return to its home netns; it will be replaced');
+  }
+  if (failure !== null) throw failure;
+  return fds;
+}
+
+function openSocketsIn(fds: number[], count: number): void {
+  for (let i = 0; i < count; i++) fds.push(sys.openNetlinkSocket());
+}
+
+type NamespaceRequest = { path: string; label: string; expect: NsIdentity };
+
+/**
+ * Opens the namespace file, enters it (checking it is still the namespace the
+ * main thread resolved), runs work() there, and comes home (awayFromHome).
+ */
+function inNamespace(request: NamespaceRequest, work: (fds: number[]) => void): number[] {
+  let nsFd: number;
+  try {
+    nsFd = sys.openPath(request.path);
+  } catch (error) {
+    if (error instanceof sys.SysError && error.code === 'ENOENT') {
+      throw new NetnsError('ENONETNS', `${request.label}: gone since it was resolved`, { cause: error });
+    }
+    throw error;
+  }
+  try {
+    return awayFromHome(
+      () => {
+        // The name may have been re-pointed since the main thread resolved it.
+        const stat = fstatSync(nsFd);
+        if (!sameNetns(stat, request.expect)) {
+          throw new NetnsError('ENONETNS', `${request.label}: changed since it was resolved`);
+        }
+        sys.setns(nsFd, sys.CLONE_NEWNET);
+        if (!sameNetns(currentNetns(), request.expect)) {
+          throw new NetnsError('ETHREAD', `${request.label}: setns did not enter it`);
+        }
+      },
+      work,
+      () => {},
+    );
+  } finally {
+    closeQuietly(nsFd);
+  }
+}
+
+function openSockets(request: Extract<WorkerRequest, { op: 'openSockets' }>): number[] {
+  return inNamespace(request, (fds) => {
+    openSocketsIn(fds, request.count);
+    // Files whose meaning depends on the opener's netns (/proc/sys/net/...), opened from inside it.
+    // Through FFI, not node:fs: Node tracks fds a worker opens with fs and closes them when it exits.
+    for (const file of request.files ?? []) fds.push(sys.openPath(file, O_RDWR | sys.O_CLOEXEC));
+  });
+}
+
+/**
+ * One TCP socket made inside the namespace (through FFI, so the fd outlives
+ * this thread). A connect that waits for its handshake waits here, bounded
+ * by its timeout, never on the main thread.
+ */
+function openInet(request: Extract<WorkerRequest, { op: 'openInet' }>): number[] {
+  const spec = request.socket;
+  return inNamespace(request, (fds) => {
+    fds.push(
+      spec.kind === 'tcpListen'
+        ? sys.openTcpListener(spec.address, spec.port, spec.backlog)
+        : sys.openTcpConnection(spec.address, spec.port, spec.timeoutMs),
+    );
+  });
+}
+
+/** Makes /run/netns a shared mount point, the way `ip netns add` does. */
+function prepareRunDir(): void {
+  mkdirSync(NETNS_RUN_DIR, { recursive: true, mode: 0o755 });
+  let madeMountPoint = false;
+  for (;;) {
+    try {
+      sys.mount('', NETNS_RUN_DIR, 'none', sys.MS_SHARED | sys.MS_REC, null);
+      return;
+    } catch (error) {
+      // EINVAL: not a mount point yet; bind it onto itself once and retry.
+      if (!(error instanceof sys.SysError) || error.code !== 'EINVAL' || madeMountPoint) throw error;
+      sys.mount(NETNS_RUN_DIR, NETNS_RUN_DIR, 'none', sys.MS_BIND | sys.MS_REC, null);
+      madeMountPoint = true;
+    }
+  }
+}
+
+function createNamed(request: Extract<WorkerRequest, { op: 'createNamed' }>): number[] {
+  const { name, path } = request;
+  prepareRunDir();
+  try {
+    closeSync(openSync(path, constants.O_RDONLY | constants.O_CREAT | constants.O_EXCL, 0));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
+      throw new NetnsError('EEXIST', `netns ${name} already exists`, { cause: error });
+    }
+    throw error;
+  }
+  let mounted = false;
+  return awayFromHome(
+    () => sys.unshare(sys.CLONE_NEWNET),
+    (fds) => {
+      sys.mount(THREAD_NETNS, path, 'none', sys.MS_BIND, null);
+      mounted = true;
+      openSocketsIn(fds, request.count);
+    },
+    () => {
+      try {
+        if (mounted) sys.umount2(path, sys.MNT_DETACH);
+        unlinkSync(path);
+      } catch {
+        // leave the first error as the one reported
+      }
+    },
+  );
+}
+
+function handle(request: WorkerRequest): WorkerReply {
+  try {
+    if (poisoned) throw new FatalError('namespace worker is in an unknown namespace');
+    const fds =
+      request.op === 'openSockets' ? openSockets(request)
+      : request.op === 'openInet' ? openInet(request)
+      : createNamed(request);
+    return { id: request.id, ok: true, fds };
+  } catch (error) {
+    const code =
+      error instanceof NetnsError || error instanceof sys.SysError ? error.code
+      : error instanceof FatalError ? 'ETHREAD'
+      : ((error as NodeJS.ErrnoException).code ?? 'ETHREAD');
+    return { id: request.id, ok: false, fatal: poisoned, code, message: (error as Error).message };
+  }
+}
+
+// The one-file build's code cache of this worker's code (scripts/bundle.mjs),
+// to write once the first answer is out (so it holds the functions a request
+// compiles); absent in the ES module build, or when the cache is good.
+const CODE_CACHE = Symbol.for('vethcon.saveCodeCache');
+
+/** Answer requests on `port`, after saying where home is. */
+export function serve(port: MessagePort): void {
+  port.on('message', (request: WorkerRequest | WorkerGo) => {
+    if ('go' in request) return; // said already (worker.ts)
+    port.postMessage(handle(request));
+    const save = (globalThis as Record<symbol, unknown>)[CODE_CACHE];
+    if (typeof save === 'function') {
+      delete (globalThis as Record<symbol, unknown>)[CODE_CACHE];
+      save();
+    }
+  });
+  port.postMessage({ ready: true, home, homeFd } satisfies WorkerReady);
+}
