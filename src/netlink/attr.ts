@@ -118,9 +118,15 @@ function text(name: string, terminated: boolean): Codec<string> {
     terminated,
     decode(b, off, len) {
       const end = len > 0 && b[off + len - 1] === 0 ? off + len - 1 : off + len;
-      for (let i = off; i < end; i++) if (b[i] === 0) return RAW;
+      let high = 0;
+      for (let i = off; i < end; i++) {
+        const c = b[i];
+        if (c === 0) return RAW;
+        high |= c;
+      }
       const s = decodeText(b, off, end);
-      return s.includes('\ufffd') ? RAW : s;
+      // Only bytes past ASCII can be invalid UTF-8 (decoded as U+FFFD, kept raw instead).
+      return high >= 0x80 && s.includes('\ufffd') ? RAW : s;
     },
     encode(w, v) {
       w.bytes(encodeText(v));
