@@ -10,6 +10,7 @@ import {
   type LayoutMessage, type Message,
 } from '../../src/netlink/index.js';
 import { fixture, repliesOf } from '../../test/support/fixtures.js';
+import { median } from '../stats.cjs';
 
 const DATAGRAM = 32 * 1024;
 const RUNS = Number(process.env.RUNS ?? 7);
@@ -36,11 +37,6 @@ function datagrams(n: number, vary: (i: number) => Message): Uint8Array[] {
   }
   out.push(w.take());
   return out;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
 }
 
 function measure(label: string, objects: number, bytes: number, run: () => number): void {

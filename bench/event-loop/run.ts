@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { open } from '../../src/index.js';
 import { ROUTES, dstOf, measuredDump, collectGarbage, diagnose, type Measured } from './measure.js';
+import { median } from '../stats.cjs';
 
 const RUNS = Number(process.env.RUNS ?? 5);
 const ip = (...args: string[]) => execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'inherit'] });
@@ -42,7 +43,6 @@ function loadRoutes(netns: string): void {
 
 const longestSlice = (m: Measured) => m.slices.reduce((t, [a, b]) => Math.max(t, b - a), 0);
 const longestGc = (m: Measured) => Math.max(0, ...m.gcs.map((g) => g.duration));
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function main(): Promise<void> {
   const netns = `vcbench-el-${randomBytes(3).toString('hex')}`;

@@ -11,6 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { arrayConstructor, DataType, define, load, open } from 'ffi-rs';
 import * as sys from '../../src/netlink/sys.js';
+import { quantile } from '../stats.cjs';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 15);
 const CALLS = Number(process.env.CALLS ?? 20000);
@@ -29,8 +30,7 @@ function measure(variants: Variant[]): void {
   }
   for (const v of variants) {
     const sorted = samples.get(v.name)!.sort((a, b) => a - b);
-    const median = sorted[Math.floor(sorted.length / 2)];
-    console.log(`  ${v.name.padEnd(52)} median ${median.toFixed(2).padStart(6)} µs   best ${sorted[0].toFixed(2).padStart(6)} µs`);
+    console.log(`  ${v.name.padEnd(52)} median ${quantile(sorted, 0.5).toFixed(2).padStart(6)} µs   best ${sorted[0].toFixed(2).padStart(6)} µs`);
   }
 }
 

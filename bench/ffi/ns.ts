@@ -8,12 +8,12 @@ import { randomBytes } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import * as sys from '../../src/netlink/sys.js'; // loads ffi-rs on the main thread first
 import { NamespaceThreads } from '../../src/ns/index.js';
+import { ascending, quantile } from '../stats.cjs';
 
 const ms = (start: number): number => performance.now() - start;
 const stats = (samples: number[]): string => {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-  return `median ${at(0.5).toFixed(3)} ms  p90 ${at(0.9).toFixed(3)} ms  (n=${sorted.length})`;
+  const sorted = ascending(samples);
+  return `median ${quantile(sorted, 0.5).toFixed(3)} ms  p90 ${quantile(sorted, 0.9).toFixed(3)} ms  (n=${sorted.length})`;
 };
 const line = (label: string, value: string) => console.log(`  ${label.padEnd(46)} ${value}`);
 const closeAll = (fds: number[]) => fds.forEach((fd) => sys.closeFd(fd));

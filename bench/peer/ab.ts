@@ -21,6 +21,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { basename, join } from 'node:path';
+import { quantile } from '../stats.cjs';
 
 const [workload, ns, roundsArg, repsArg, ...builds] = process.argv.slice(2);
 const rounds = Number(roundsArg);
@@ -80,13 +81,12 @@ for (let r = 0; r < rounds; r++) {
   }
 }
 
-const q = (sorted: number[], f: number): number => sorted[Math.min(sorted.length - 1, Math.floor(f * sorted.length))];
 const f1 = (n: number): string => n.toFixed(1).padStart(6);
 function line(name: string, list: Run[]): string {
   if (list.length === 0) return `  ${name.padEnd(28)} no runs`;
   const ms = list.flatMap((r) => r.ms).sort((a, b) => a - b);
   const rss = list.map((r) => r.rssKiB / 1024).sort((a, b) => a - b);
-  return `  ${name.padEnd(28)} runs ${String(list.length).padStart(3)} dumps ${String(ms.length).padStart(4)}  median ${f1(q(ms, 0.5))} ms  p25 ${f1(q(ms, 0.25))}  p75 ${f1(q(ms, 0.75))}  min ${f1(ms[0])}  | peak RSS median ${q(rss, 0.5).toFixed(0)} MiB, max ${rss[rss.length - 1].toFixed(0)} MiB`;
+  return `  ${name.padEnd(28)} runs ${String(list.length).padStart(3)} dumps ${String(ms.length).padStart(4)}  median ${f1(quantile(ms, 0.5))} ms  p25 ${f1(quantile(ms, 0.25))}  p75 ${f1(quantile(ms, 0.75))}  min ${f1(ms[0])}  | peak RSS median ${quantile(rss, 0.5).toFixed(0)} MiB, max ${rss[rss.length - 1].toFixed(0)} MiB`;
 }
 const label = (b: string): string => (b.includes('@') ? `${b.slice(0, b.lastIndexOf('@'))}@${basename(b.slice(b.lastIndexOf('@') + 1))}` : basename(b));
 console.log(`${workload} in ${ns}: ${rounds} rounds x ${repsArg} dumps per build, ${cpus().length} CPUs; load ${loadBefore} -> ${loadavg()[0].toFixed(2)}; waited ${(waitedMs / 1000).toFixed(0)} s for ${quiet} % idle`);

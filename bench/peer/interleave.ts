@@ -14,6 +14,7 @@
 // stderr is a pipe or a terminal pays to set it up; one on /dev/null does not).
 
 import { spawnSync } from 'node:child_process';
+import { ascending, median, quantile } from '../stats.cjs';
 
 function parse(argv: string[]): { runs: number; warmup: number; prepare?: string; commands: string[][] } {
   let runs = 30;
@@ -40,8 +41,6 @@ function once(cmd: string[], prepare?: string): number {
   return ms;
 }
 
-const q = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor(p * (sorted.length - 1) + 0.5))];
-
 const { runs, warmup, prepare, commands } = parse(process.argv.slice(2));
 const times: number[][] = commands.map(() => []);
 for (let r = -warmup; r < runs; r++) {
@@ -51,10 +50,10 @@ for (let r = -warmup; r < runs; r++) {
   });
 }
 if (prepare) spawnSync('sh', ['-c', prepare], { stdio: 'ignore' });
-const medians = times.map((t) => q([...t].sort((a, b) => a - b), 0.5));
+const medians = times.map(median);
 commands.forEach((cmd, k) => {
-  const s = [...times[k]].sort((a, b) => a - b);
-  const paired = times[k].map((t, r) => t - times[0][r]).sort((a, b) => a - b);
-  const diff = k === 0 ? '' : `  (+${(medians[k] - medians[0]).toFixed(1)} vs first; paired +${q(paired, 0.5).toFixed(1)})`;
-  process.stdout.write(`median ${q(s, 0.5).toFixed(1)} ms  p25 ${q(s, 0.25).toFixed(1)}  p75 ${q(s, 0.75).toFixed(1)}  min ${s[0].toFixed(1)}${diff}  ${cmd.join(' ')}\n`);
+  const s = ascending(times[k]);
+  const paired = ascending(times[k].map((t, r) => t - times[0][r]));
+  const diff = k === 0 ? '' : `  (+${(medians[k] - medians[0]).toFixed(1)} vs first; paired +${quantile(paired, 0.5).toFixed(1)})`;
+  process.stdout.write(`median ${quantile(s, 0.5).toFixed(1)} ms  p25 ${quantile(s, 0.25).toFixed(1)}  p75 ${quantile(s, 0.75).toFixed(1)}  min ${s[0].toFixed(1)}${diff}  ${cmd.join(' ')}\n`);
 });

@@ -19,6 +19,7 @@ import { performance } from 'node:perf_hooks';
 import { Vethcon } from '../api/client.js';
 import { closeFd, inetSocketName, socketNetnsFd } from '../netlink/sys.js';
 import { namedNetnsPath, NamespaceThreads } from '../ns/index.js';
+import { sameNetns, type NsIdentity } from '../ns/protocol.js';
 import { connect } from '../wire/connect.js';
 
 const ADDRESS_A = '10.10.1.2';
@@ -63,15 +64,8 @@ function hintFor(error: unknown): string {
 
 // ------------------------------------------------------------------ helpers
 
-interface Identity {
-  dev: number;
-  ino: number;
-}
-
-const sameNetns = (a: Identity, b: Identity): boolean => a.dev === b.dev && a.ino === b.ino;
-
 /** The namespace a socket really lives in, asked of the kernel (SIOCGSKNS), not assumed. */
-function socketNetns(fd: number): Identity {
+function socketNetns(fd: number): NsIdentity {
   const nsFd = socketNetnsFd(fd);
   try {
     const stat = fstatSync(nsFd);
@@ -81,7 +75,7 @@ function socketNetns(fd: number): Identity {
   }
 }
 
-function namedNetns(name: string): Identity {
+function namedNetns(name: string): NsIdentity {
   const stat = statSync(namedNetnsPath(name));
   return { dev: stat.dev, ino: stat.ino };
 }

@@ -3,7 +3,7 @@
 // (everything done was undone).
 
 import { readFileSync } from 'node:fs';
-import { parseArgs, UsageError, type Command } from './args.js';
+import { parseArgs, type Command } from './args.js';
 import { HELP } from './help.js';
 import type { NamespaceThreads } from '../ns/index.js';
 

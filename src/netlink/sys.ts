@@ -654,7 +654,8 @@ export function socketNetnsFd(fd: number): number {
   return check('ioctl', invoke(C.ioctl), 'SIOCGSKNS');
 }
 
-function closeQuietly(fd: number): void {
+/** close(2), ignoring a failure: for cleanup after an error, whose cause is the one to report. */
+export function closeQuietly(fd: number): void {
   try {
     closeFd(fd);
   } catch {

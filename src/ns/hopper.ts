@@ -11,30 +11,20 @@
 // Only synchronous calls here: node:fs sync calls run on this thread, while
 // async ones would run on libuv's shared pool in some other namespace.
 
-import { closeSync, constants, fstatSync, mkdirSync, openSync, statSync, unlinkSync } from 'node:fs';
+import { closeSync, constants, fstatSync, mkdirSync, openSync, unlinkSync } from 'node:fs';
 import { workerData, type MessagePort } from 'node:worker_threads';
 import * as sys from '../netlink/sys.js';
 import { NETNS_RUN_DIR, NetnsError } from './handle.js';
-import type { NsIdentity, WorkerData, WorkerGo, WorkerReady, WorkerReply, WorkerRequest } from './protocol.js';
+import { sameNetns, threadNetns, THREAD_NETNS, type NsIdentity, type WorkerData, type WorkerGo, type WorkerReady, type WorkerReply, type WorkerRequest } from './protocol.js';
 
-const THREAD_NETNS = '/proc/thread-self/ns/net';
 const O_RDWR = 2;
 
 class FatalError extends Error {}
 
-function currentNetns(): NsIdentity {
-  const stat = statSync(THREAD_NETNS);
-  return { dev: stat.dev, ino: stat.ino };
-}
-
-function sameNetns(a: NsIdentity, b: NsIdentity): boolean {
-  return a.dev === b.dev && a.ino === b.ino;
-}
-
 // Opened before any hop, so "home" always means the namespace we started in.
 // Never closed here: fds outlive a terminated thread, so the pool closes it.
 const homeFd = sys.openPath(THREAD_NETNS);
-const home = currentNetns();
+const home = threadNetns();
 // Set once this thread's namespace is unknown; nothing runs on it after that.
 // A thread that starts anywhere but where its starter lives is unknown too
 // (the pool may send requests before it has seen `ready`, see pool.ts).
@@ -44,17 +34,9 @@ let poisoned = starter !== undefined && !sameNetns(home, starter);
 function returnHomeAndVerify(): boolean {
   try {
     sys.setns(homeFd, sys.CLONE_NEWNET);
-    return sameNetns(currentNetns(), home);
+    return sameNetns(threadNetns(), home);
   } catch {
     return false;
-  }
-}
-
-function closeQuietly(fd: number): void {
-  try {
-    sys.closeFd(fd);
-  } catch {
-    // already failing; the first error is the one to report
   }
 }
 
@@ -73,7 +55,7 @@ function awayFromHome(enter: () => void, work: (fds: number[]) => void, undo: ()
   }
   const isHome = returnHomeAndVerify();
   if (failure !== null || !isHome) {
-    for (const fd of fds) closeQuietly(fd);
+    for (const fd of fds) sys.closeQuietly(fd);
     undo();
   }
   if (!isHome) {
@@ -113,7 +95,7 @@ function inNamespace(request: NamespaceRequest, work: (fds: number[]) => void): 
           throw new NetnsError('ENONETNS', `${request.label}: changed since it was resolved`);
         }
         sys.setns(nsFd, sys.CLONE_NEWNET);
-        if (!sameNetns(currentNetns(), request.expect)) {
+        if (!sameNetns(threadNetns(), request.expect)) {
           throw new NetnsError('ETHREAD', `${request.label}: setns did not enter it`);
         }
       },
@@ -121,7 +103,7 @@ function inNamespace(request: NamespaceRequest, work: (fds: number[]) => void): 
       () => {},
     );
   } finally {
-    closeQuietly(nsFd);
+    sys.closeQuietly(nsFd);
   }
 }
 

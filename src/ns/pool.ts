@@ -22,7 +22,7 @@ import { closeFd, MNT_DETACH, umount2 } from '../netlink/sys.js';
 import { NetnsError, namedNetnsPath, NETNS_RUN_DIR, resolveNetns } from './handle.js';
 import type { NetnsErrorCode, NetnsRef } from './handle.js';
 import { spawnWorker, takePrestarted, type SpawnedWorker } from './spawn.js';
-import type { InetSocketSpec, NsIdentity, WorkerReady, WorkerReply, WorkerRequest } from './protocol.js';
+import { sameNetns, type InetSocketSpec, type NsIdentity, type WorkerReady, type WorkerReply, type WorkerRequest } from './protocol.js';
 
 const MAX_SOCKETS_PER_REQUEST = 1024;
 const DEFAULT_BACKLOG = 16;
@@ -97,7 +97,7 @@ class Hopper {
       (message) => {
         const home = message.home;
         this.#homeFd = message.homeFd;
-        if (home.dev !== mainNetns.dev || home.ino !== mainNetns.ino) {
+        if (!sameNetns(home, mainNetns)) {
           // A thread that starts anywhere but the main thread's netns is unknown.
           this.#fail(new NetnsError('ETHREAD', 'namespace worker started outside the main thread netns'));
           throw this.#failure;
@@ -154,7 +154,7 @@ class Hopper {
     if (fd < 0) return;
     try {
       const stat = fstatSync(fd);
-      if (stat.dev === home.dev && stat.ino === home.ino) closeFd(fd);
+      if (sameNetns(stat, home)) closeFd(fd);
     } catch {
       // already closed
     }

@@ -1,11 +1,25 @@
 // Messages between the pool (main thread) and a namespace worker. Small plain
-// objects only: fds are plain numbers, valid in the whole process.
+// objects only: fds are plain numbers, valid in the whole process. Also the
+// namespace identity both sides check.
+
+import { statSync } from 'node:fs';
 
 /** A namespace identity: device and inode of its nsfs file. */
 export interface NsIdentity {
   dev: number;
   ino: number;
 }
+
+/** The calling thread's own netns file. */
+export const THREAD_NETNS = '/proc/thread-self/ns/net';
+
+/** The identity of the calling thread's netns. */
+export function threadNetns(): NsIdentity {
+  const stat = statSync(THREAD_NETNS);
+  return { dev: stat.dev, ino: stat.ino };
+}
+
+export const sameNetns = (a: NsIdentity, b: NsIdentity): boolean => a.dev === b.dev && a.ino === b.ino;
 
 /** An INET socket for the worker to open inside a namespace (IPv4 text address). */
 export type InetSocketSpec =

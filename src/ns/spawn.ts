@@ -8,8 +8,7 @@
 // which wakes one that was waiting.
 
 import { Worker } from 'node:worker_threads';
-import { statSync } from 'node:fs';
-import type { NsIdentity, WorkerData, WorkerGo, WorkerReady } from './protocol.js';
+import { threadNetns, type NsIdentity, type WorkerData, type WorkerGo, type WorkerReady } from './protocol.js';
 
 export interface SpawnedWorker {
   readonly worker: Worker;
@@ -35,8 +34,7 @@ export function setWorkerScript(script: URL): void {
 /** A new worker, booting; it does nothing until told go (pool.ts). */
 export function spawnWorker(): SpawnedWorker {
   const gate = new Int32Array(new SharedArrayBuffer(4));
-  const stat = statSync('/proc/thread-self/ns/net');
-  const home = { dev: stat.dev, ino: stat.ino };
+  const home = threadNetns();
   // execArgv [], not the parent's: flags like `--input-type` (node -e) make
   // a worker fail to start, and the worker needs no loader or flags.
   // stdout: true, as the worker never writes there: else the constructor
