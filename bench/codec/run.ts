@@ -11,8 +11,14 @@ import {
 } from '../../src/netlink/index.js';
 import { fixture, repliesOf } from '../../test/support/fixtures.js';
 import { median } from '../stats.cjs';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 
 const DATAGRAM = 32 * 1024;
+// A full collection before each timed run, so a run pays for the garbage it
+// makes and keeps, not for what the runs before it left behind.
+setFlagsFromString('--expose-gc');
+const settle = runInNewContext('gc') as () => void;
 const RUNS = Number(process.env.RUNS ?? 7);
 
 /** First reply message of the given RTM type in a captured dump. */
@@ -43,6 +49,7 @@ function measure(label: string, objects: number, bytes: number, run: () => numbe
   run(); // warm-up
   const times: number[] = [];
   for (let r = 0; r < RUNS; r++) {
+    settle();
     const t0 = performance.now();
     const count = run();
     times.push(performance.now() - t0);

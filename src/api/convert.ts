@@ -209,16 +209,21 @@ export const routeTypeName = (n: number): string => RT_TYPES[n] ?? String(n);
 export function toRoute(m: LayoutMessage): Route {
   const a = m.attrs;
   const h = m.header;
-  const out: Route = {
-    family: h.family === 10 ? 'inet6' : 'inet',
-    dst: a.dst !== undefined ? `${a.dst}/${h.dstLen}` : h.dstLen === 0 ? 'default' : `0.0.0.0/${h.dstLen}`,
-    table: a.table ?? h.table,
-    protocol: routeProtocolName(h.protocol),
-    scope: scopeName(h.scope),
-    type: routeTypeName(h.type),
-  };
-  if (a.gateway !== undefined) out.gateway = a.gateway;
-  if (a.oif !== undefined) out.oif = a.oif;
+  const family = h.family === 10 ? 'inet6' : 'inet';
+  const dst = a.dst !== undefined ? a.dst + SLASH[h.dstLen] : h.dstLen === 0 ? 'default' : `0.0.0.0/${h.dstLen}`;
+  const table = a.table ?? h.table;
+  const protocol = routeProtocolName(h.protocol);
+  const scope = scopeName(h.scope);
+  const type = routeTypeName(h.type);
+  const { gateway, oif } = a;
+  // A route via a gateway (what big tables hold) is made in one allocation with
+  // one hidden class; added keys would go to a side array. Same key order as below.
+  if (gateway !== undefined && oif !== undefined && a.prefsrc === undefined && a.priority === undefined && !a.multipath) {
+    return { family, dst, table, protocol, scope, type, gateway, oif };
+  }
+  const out: Route = { family, dst, table, protocol, scope, type };
+  if (gateway !== undefined) out.gateway = gateway;
+  if (oif !== undefined) out.oif = oif;
   if (a.prefsrc !== undefined) out.prefsrc = a.prefsrc;
   if (a.priority !== undefined) out.metric = a.priority;
   if (a.multipath) {
@@ -230,6 +235,9 @@ export function toRoute(m: LayoutMessage): Route {
   }
   return out;
 }
+
+/** '/0' .. '/255': a prefix length's suffix without making a string per route. */
+const SLASH = Array.from({ length: 256 }, (_, n) => `/${n}`);
 
 export interface Neighbour {
   ifindex: number;
