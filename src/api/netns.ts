@@ -14,7 +14,8 @@ import { addRoute, replaceRoute, deleteRoute, dumpRoutes, type RouteSpec } from 
 import { addNeighbour, deleteNeighbour, dumpNeighbours } from '../netlink/route/neigh-requests.js';
 import { RTEXT_FILTER_SKIP_STATS, RTEXT_FILTER_VF } from '../netlink/route/link.js';
 import { resolveNetns } from '../ns/index.js';
-import { toLink, toAddress, toRoute, toNeighbour, type Link, type Address, type Route, type Neighbour } from './convert.js';
+import { readLink, readRoute } from './readers.js';
+import { toLink, toAddress, toNeighbour, type Link, type Address, type Route, type Neighbour } from './convert.js';
 import { toRef, type NetnsTarget } from './sockets.js';
 import { LINK_INDEX, SUMMARY } from './summary.js';
 import * as rules from '../wire/schema.js';
@@ -132,7 +133,7 @@ export class Netns {
   /** Like `ip link show`. */
   async listLinks(filter: LinkFilter = {}): Promise<Link[]> {
     const mask = RTEXT_FILTER_VF | (filter.stats ? 0 : RTEXT_FILTER_SKIP_STATS);
-    const links = await this.socket.dump(dumpLinks(mask), `list links in ${this.label}`, { map: toLink, retries: 3, protocol: SUMMARY });
+    const links = await this.socket.dump(dumpLinks(mask), `list links in ${this.label}`, { read: readLink, retries: 3, protocol: SUMMARY });
     return links.filter((l) => (filter.kind === undefined || l.kind === filter.kind)
       && (filter.ifname === undefined || l.ifname === filter.ifname)
       && (filter.up === undefined || l.up === filter.up));
@@ -238,9 +239,15 @@ export class Netns {
     const family = options.family === 'inet6' ? AF_INET6 : AF_INET;
     const table = options.table === 'all' ? undefined : options.table ?? 254;
     const req = dumpRoutes(family, table ?? null);
-    const routes = await this.socket.dump(req, `list routes in ${this.label}`, { map: toRoute, retries: 3, protocol: SUMMARY });
     // Older kernels ignore the table filter: apply it here too.
-    return table === undefined ? routes : routes.filter((r) => r.table === table);
+    return this.socket.dump(req, `list routes in ${this.label}`, {
+      retries: 3,
+      protocol: SUMMARY,
+      read: (b, off, len) => {
+        const r = readRoute(b, off, len);
+        return table === undefined || r.table === table ? r : undefined;
+      },
+    });
   }
 
   /**
@@ -255,8 +262,8 @@ export class Netns {
     await this.socket.dump(dumpRoutes(family, table ?? null), `list routes in ${this.label}`, {
       retries: 3,
       protocol: SUMMARY,
-      map: (m) => {
-        const r = toRoute(m);
+      read: (b, off, len) => {
+        const r = readRoute(b, off, len);
         if (table === undefined || r.table === table) { n++; visit(r); }
         return undefined;
       },

@@ -9,11 +9,11 @@
 // the acks of a batch are read many at a time (recvmmsg).
 
 import * as sys from './sys.js';
-import { Writer } from './bytes.js';
+import { Writer, u16At, u32At } from './bytes.js';
 import { NetlinkError } from './kernel-error.js';
 import type { Request } from './request.js';
 import {
-  encodeMessage, forEachMessage, messageLength, NLMSG_DONE, NLMSG_ERROR, NLM_F_ACK, NLM_F_DUMP, NLM_F_DUMP_INTR,
+  decodeMessages, encodeMessage, forEachMessage, messageLength, NLMSG_DONE, NLMSG_ERROR, NLM_F_ACK, NLM_F_DUMP, NLM_F_DUMP_INTR,
   NLM_F_REQUEST, type ErrorMessage, type LayoutMessage, type Message, type Protocol,
 } from './message.js';
 
@@ -22,6 +22,16 @@ const EINTR = 4;
 const ENOBUFS = 105;
 
 export type { Request };
+
+export interface DumpOptions<T> {
+  /** Turn each decoded reply into a result (undefined: skip it). */
+  map?: (m: LayoutMessage) => T | undefined;
+  /** Turn each data message at b[off, off+len) straight into a result, undecoded (undefined: skip it). */
+  read?: (b: Uint8Array, off: number, len: number) => T | undefined;
+  retries?: number;
+  /** Decodes the replies (`map`) and the dump's end (`read`); default: the socket's. */
+  protocol?: Protocol;
+}
 
 /**
  * One receive buffer shared by every socket. The main thread decodes each
@@ -116,12 +126,13 @@ export class NetlinkSocket {
    * values (raw attributes) as views of a shared buffer, valid during the
    * call only: it must copy any it keeps. Without `map`, messages own their bytes. A dump the
    * kernel marks NLM_F_DUMP_INTR (the table changed underneath) is retried
-   * `retries` times, then fails with the partial result attached.
+   * `retries` times, then fails with the partial result attached. `read`
+   * replaces decoding and `map`: it gets each data message's bytes.
    */
-  dump<T = LayoutMessage>(req: Request, operation: string, opts: { map?: (m: LayoutMessage) => T | undefined; retries?: number; protocol?: Protocol } = {}): Promise<T[]> {
+  dump<T = LayoutMessage>(req: Request, operation: string, opts: DumpOptions<T> = {}): Promise<T[]> {
     return this.exclusive(async () => {
       for (let attempt = 0; ; attempt++) {
-        const { items, interrupted } = await this.dumpOnce(req, operation, opts.map, opts.protocol ?? this.protocol);
+        const { items, interrupted } = await this.dumpOnce(req, operation, opts, opts.protocol ?? this.protocol);
         if (!interrupted) return items;
         if (attempt >= (opts.retries ?? 0)) {
           throw new NetlinkError(EINTR, operation, {
@@ -245,31 +256,52 @@ export class NetlinkSocket {
     await sleep(1);
   }
 
-  /** `protocol` decodes the replies (a projection of this socket's, for speed); requests always use this socket's. */
-  private async dumpOnce<T>(req: Request, operation: string, map: ((m: LayoutMessage) => T | undefined) | undefined, protocol: Protocol): Promise<{ items: T[]; interrupted: boolean }> {
+  /**
+   * `protocol` decodes the replies (a projection of this socket's, for speed); requests always use this socket's.
+   * `read`, if given, turns each data message straight from its bytes into a result (see src/api/readers.ts).
+   */
+  private async dumpOnce<T>(req: Request, operation: string, opts: DumpOptions<T>, protocol: Protocol): Promise<{ items: T[]; interrupted: boolean }> {
     const seq = this.sendOne(req, req.flags | NLM_F_REQUEST | NLM_F_DUMP);
+    const { map, read } = opts;
     const items: T[] = [];
     let interrupted = false;
     let done = false;
     let failure: NetlinkError | undefined;
+    const end = (m: Message): void => {
+      const e = m as ErrorMessage;
+      if (e.error < 0) failure = NetlinkError.from(e, operation);
+      done = true;
+    };
     let since = performance.now();
     const started = since;
     while (!done) {
       const n = this.recvNow(operation);
       if (n < 0) { await this.waitForData(operation, started); continue; }
-      // A mapper turns each message into its own values at once; raw messages kept as they are need their own bytes.
-      forEachMessage(map ? recvBuffer() : ownCopy(n), protocol, (m) => {
-        if (m.seq !== seq || done) return;
-        if (m.flags & NLM_F_DUMP_INTR) interrupted = true;
-        if (m.type === NLMSG_DONE || m.type === NLMSG_ERROR) {
-          const e = m as ErrorMessage;
-          if (e.error < 0) failure = NetlinkError.from(e, operation);
-          done = true;
-          return;
+      if (read) {
+        const b = recvBuffer();
+        for (let off = 0; off < n && !done;) {
+          const len = messageLength(b, off, n);
+          if (u32At(b, off + 8) === seq) {
+            const type = u16At(b, off + 4);
+            if (u16At(b, off + 6) & NLM_F_DUMP_INTR) interrupted = true;
+            if (type === NLMSG_DONE || type === NLMSG_ERROR) end(decodeMessages(b, protocol, off, off + len)[0]);
+            else {
+              const item = read(b, off, len);
+              if (item !== undefined) items.push(item);
+            }
+          }
+          off += (len + 3) & ~3;
         }
-        const item = map ? map(m as LayoutMessage) : (m as unknown as T);
-        if (item !== undefined) items.push(item);
-      }, 0, n);
+      } else {
+        // A mapper turns each message into its own values at once; raw messages kept as they are need their own bytes.
+        forEachMessage(map ? recvBuffer() : ownCopy(n), protocol, (m) => {
+          if (m.seq !== seq || done) return;
+          if (m.flags & NLM_F_DUMP_INTR) interrupted = true;
+          if (m.type === NLMSG_DONE || m.type === NLMSG_ERROR) return end(m);
+          const item = map ? map(m as LayoutMessage) : (m as unknown as T);
+          if (item !== undefined) items.push(item);
+        }, 0, n);
+      }
       if (!done && performance.now() - since > YIELD_EVERY_MS) {
         await yieldToLoop();
         since = performance.now();

@@ -1,0 +1,114 @@
+// Dump replies read straight from their bytes into the library's results,
+// for the two dumps that can be huge (routes: 100,000s; links: 10,000s).
+// The general way decodes each message into header and attribute objects,
+// then convert.ts copies what it wants out of them; here the few attributes
+// a Route or a Link needs are read in place, into one reused scratch object,
+// and only the result is allocated. Anything out of the ordinary (a repeated
+// attribute, an odd length, a multipath route, altnames) goes the general
+// way, so results are the same by construction; test/unit/readers.test.ts
+// checks that on captured and mutated messages.
+
+import { NLMSG_HDRLEN, decodeMessages, type LayoutMessage } from '../netlink/message.js';
+import { u16At, u32At, s32At, formatIPv4, formatIPv6, formatLladdr } from '../netlink/bytes.js';
+import { RAW, cstring, string, decodeAttrs } from '../netlink/attr.js';
+import { LINKINFO, RTM_NEWLINK, type LinkAttrs } from '../netlink/route/link.js';
+import { RTM_NEWROUTE, type RouteAttrs } from '../netlink/route/route.js';
+import type { IfInfoMsg, RtMsg } from '../netlink/route/headers.js';
+import { LINK_SUMMARY, ROUTE_SUMMARY, SUMMARY } from './summary.js';
+import { linkOf, routeOf, toLink, toRoute, type Link, type Route } from './convert.js';
+
+const RTMSG_SIZE = 12;
+const IFINFOMSG_SIZE = 16;
+
+/** The general way for one message at b[off, off+len). */
+const decoded = (b: Uint8Array, off: number, len: number): LayoutMessage => decodeMessages(b, SUMMARY, off, off + len)[0] as LayoutMessage;
+
+// ------------------------------------------------------------------ routes
+
+const rt: RtMsg = { family: 0, dstLen: 0, srcLen: 0, tos: 0, table: 0, protocol: 0, scope: 0, type: 0, flags: 0 };
+const rta: RouteAttrs = {};
+
+/** An address attribute's text (4 or 16 bytes), or undefined for any other length. */
+const ipText = (b: Uint8Array, p: number, n: number): string | undefined => (n === 4 ? formatIPv4(b, p) : n === 16 ? formatIPv6(b, p) : undefined);
+
+/** An RTM_NEWROUTE message at b[off, off+len) as a Route. */
+export function readRoute(b: Uint8Array, off: number, len: number): Route {
+  const end = off + len;
+  const h = off + NLMSG_HDRLEN;
+  if (end - h < RTMSG_SIZE || u16At(b, off + 4) !== RTM_NEWROUTE) return toRoute(decoded(b, off, len));
+  let dst: string | undefined, gateway: string | undefined, prefsrc: string | undefined;
+  let oif: number | undefined, priority: number | undefined, table: number | undefined;
+  for (let p = h + RTMSG_SIZE; end - p >= 4;) {
+    const n = u16At(b, p);
+    if (n < 4 || n > end - p) return toRoute(decoded(b, off, len)); // which throws the DecodeError
+    const v = p + 4, vn = n - 4;
+    const t = u16At(b, p + 2);
+    let ok = true;
+    switch (t) {
+      case 1: ok = dst === undefined && (dst = ipText(b, v, vn)) !== undefined; break;
+      case 4: ok = oif === undefined && vn === 4; oif = u32At(b, v); break;
+      case 5: ok = gateway === undefined && (gateway = ipText(b, v, vn)) !== undefined; break;
+      case 6: ok = priority === undefined && vn === 4; priority = u32At(b, v); break;
+      case 7: ok = prefsrc === undefined && (prefsrc = ipText(b, v, vn)) !== undefined; break;
+      case 15: ok = table === undefined && vn === 4; table = u32At(b, v); break;
+      default: ok = ROUTE_SUMMARY.byType[t & 0x3fff] === undefined; // multipath, or a flagged type
+    }
+    if (!ok) return toRoute(decoded(b, off, len));
+    p += (n + 3) & ~3;
+  }
+  rt.family = b[h]; rt.dstLen = b[h + 1]; rt.table = b[h + 4]; rt.protocol = b[h + 5]; rt.scope = b[h + 6]; rt.type = b[h + 7];
+  rta.dst = dst; rta.gateway = gateway; rta.prefsrc = prefsrc; rta.oif = oif; rta.priority = priority; rta.table = table;
+  return routeOf(rt, rta);
+}
+
+// ------------------------------------------------------------------ links
+
+const ifi: IfInfoMsg = { family: 0, type: 0, index: 0, flags: 0, change: 0 };
+const ifla: LinkAttrs = {};
+
+/** A string attribute's value read either way it may come (with or without its NUL), or undefined. */
+const textOf = (codec: typeof cstring, b: Uint8Array, p: number, n: number): string | undefined => {
+  const s = codec.decode(b, p, n, 1, undefined);
+  return s === RAW ? undefined : (s as string);
+};
+
+/** An RTM_NEWLINK message at b[off, off+len) as a Link. */
+export function readLink(b: Uint8Array, off: number, len: number): Link {
+  const end = off + len;
+  const h = off + NLMSG_HDRLEN;
+  if (end - h < IFINFOMSG_SIZE || u16At(b, off + 4) !== RTM_NEWLINK) return toLink(decoded(b, off, len));
+  let address: string | undefined, broadcast: string | undefined, ifname: string | undefined, qdisc: string | undefined, alias: string | undefined;
+  let mtu: number | undefined, link: number | undefined, master: number | undefined, txqlen: number | undefined;
+  let operstate: number | undefined, group: number | undefined, netnsid: number | undefined;
+  let linkinfo: any;
+  for (let p = h + IFINFOMSG_SIZE; end - p >= 4;) {
+    const n = u16At(b, p);
+    if (n < 4 || n > end - p) return toLink(decoded(b, off, len)); // which throws the DecodeError
+    const v = p + 4, vn = n - 4;
+    const t = u16At(b, p + 2);
+    let ok = true;
+    switch (t) {
+      case 1: ok = address === undefined; address = formatLladdr(b, v, vn); break;
+      case 2: ok = broadcast === undefined; broadcast = formatLladdr(b, v, vn); break;
+      case 3: ok = ifname === undefined && (ifname = textOf(cstring, b, v, vn)) !== undefined; break;
+      case 4: ok = mtu === undefined && vn === 4; mtu = u32At(b, v); break;
+      case 5: ok = link === undefined && vn === 4; link = u32At(b, v); break;
+      case 6: ok = qdisc === undefined && (qdisc = textOf(cstring, b, v, vn)) !== undefined; break;
+      case 10: ok = master === undefined && vn === 4; master = u32At(b, v); break;
+      case 13: ok = txqlen === undefined && vn === 4; txqlen = u32At(b, v); break;
+      case 16: ok = operstate === undefined && vn === 1; operstate = b[v]; break;
+      case 18: ok = linkinfo === undefined; linkinfo = decodeAttrs(LINKINFO, b, v, v + vn, 1); break;
+      case 20: ok = alias === undefined && (alias = textOf(string, b, v, vn)) !== undefined; break;
+      case 27: ok = group === undefined && vn === 4; group = u32At(b, v); break;
+      case 37: ok = netnsid === undefined && vn === 4; netnsid = s32At(b, v); break;
+      default: ok = LINK_SUMMARY.byType[t & 0x3fff] === undefined; // altnames, or a flagged type
+    }
+    if (!ok) return toLink(decoded(b, off, len));
+    p += (n + 3) & ~3;
+  }
+  ifi.index = s32At(b, h + 4); ifi.flags = u32At(b, h + 8);
+  ifla.address = address; ifla.broadcast = broadcast; ifla.ifname = ifname; ifla.qdisc = qdisc; ifla.ifalias = alias;
+  ifla.mtu = mtu; ifla.link = link; ifla.master = master; ifla.txqlen = txqlen; ifla.operstate = operstate;
+  ifla.group = group; ifla.linkNetnsid = netnsid; ifla.linkinfo = linkinfo;
+  return linkOf(ifi, ifla);
+}

@@ -1,0 +1,139 @@
+// The dump readers (src/api/readers.ts) read links and routes straight from
+// their bytes. They must give exactly what the general way gives (decode
+// with the summary tables, then convert.ts): the same Route or Link, or the
+// same error. Checked on every captured link and route message (fixtures and
+// samples) and on mutations of them, with a fixed seed.
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { decodeMessages, messageLength, u16At } from '../../src/netlink/index.js';
+import { readLink, readRoute } from '../../src/api/readers.js';
+import { toLink, toRoute } from '../../src/api/convert.js';
+import { SUMMARY } from '../../src/api/summary.js';
+import { loadFixtures, bytesOf, repoRoot } from '../support/fixtures.js';
+import { prng } from '../fuzz/fuzz.js';
+import type { LayoutMessage } from '../../src/netlink/index.js';
+
+const RTM_NEWLINK = 16;
+const RTM_NEWROUTE = 24;
+
+/** Every datagram we have from real traffic: the golden fixtures and the table samples. */
+function datagrams(): Uint8Array[] {
+  const out = loadFixtures().flatMap((f) => f.messages.map(bytesOf));
+  const dir = join(repoRoot, 'test', 'unit', 'samples');
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.jsonl'))) {
+    for (const line of readFileSync(join(dir, file), 'utf8').split('\n')) {
+      if (line.startsWith('{')) out.push(new Uint8Array(Buffer.from(JSON.parse(line).hex, 'hex')));
+    }
+  }
+  return out;
+}
+
+/** Each message of the given type, copied out on its own. */
+function messagesOf(type: number): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (const d of datagrams()) {
+    for (let off = 0; off + 16 <= d.length;) {
+      let len: number;
+      try { len = messageLength(d, off, d.length); } catch { break; }
+      if (u16At(d, off + 4) === type) out.push(d.slice(off, off + len));
+      off += (len + 3) & ~3;
+    }
+  }
+  return out;
+}
+
+type Outcome = { value: unknown } | { error: string };
+function outcome(f: () => unknown): Outcome {
+  try {
+    return { value: f() };
+  } catch (e) {
+    return { error: `${(e as Error).constructor.name}: ${(e as Error).message}` };
+  }
+}
+
+const general = (to: (m: LayoutMessage) => unknown) => (b: Uint8Array): unknown => to(decodeMessages(b, SUMMARY, 0, b.length)[0] as LayoutMessage);
+
+/** The [offset, length] of each top-level attribute after a fixed header of `hdr` bytes. */
+function attributes(b: Uint8Array, hdr: number): [number, number][] {
+  const out: [number, number][] = [];
+  for (let p = 16 + hdr; p + 4 <= b.length;) {
+    const n = u16At(b, p);
+    if (n < 4 || p + n > b.length) break;
+    out.push([p, n]);
+    p += (n + 3) & ~3;
+  }
+  return out;
+}
+
+/** b with bytes `insert` put in at `at` after removing `remove` bytes there. */
+function splice(b: Uint8Array, at: number, remove: number, insert: Uint8Array): Uint8Array {
+  const c = new Uint8Array(b.length - remove + insert.length);
+  c.set(b.subarray(0, at)); c.set(insert, at); c.set(b.subarray(at + remove), at + insert.length);
+  return c;
+}
+
+/**
+ * Mutations, attribute-aware where it matters: a repeated attribute, an
+ * attribute one or four bytes longer or shorter, flag bits on its type,
+ * flipped and random bytes, truncation. The message's own length field is
+ * kept equal to its length, as the socket hands messages over.
+ */
+function mutants(seed: number, originals: Uint8Array[], hdr: number, count: number): Uint8Array[] {
+  const rand = prng(seed);
+  const int = (n: number) => Math.floor(rand() * n);
+  const out: Uint8Array[] = [];
+  for (let i = 0; i < count; i++) {
+    const o = originals[int(originals.length)];
+    const list = attributes(o, hdr);
+    const [at, n] = list.length ? list[int(list.length)] : [16, 0];
+    let c: Uint8Array;
+    switch (list.length ? int(7) : 5 + int(2)) {
+      case 0: case 1: { // repeated, with another value, at the end or in place (the first one counts)
+        const copy = o.slice(at, at + ((n + 3) & ~3));
+        if (n > 4) copy[4 + int(n - 4)] ^= 1 << int(8);
+        c = splice(o, int(2) ? o.length : at, 0, copy); break;
+      }
+      case 2: { // longer or shorter payload
+        const d = [-4, -1, 1, 4][int(4)];
+        const size = Math.max(4, n + d);
+        const a = new Uint8Array((size + 3) & ~3); a.set(o.subarray(at, at + Math.min(n, size)));
+        a[0] = size & 0xff; a[1] = size >> 8;
+        c = splice(o, at, (n + 3) & ~3, a); break;
+      }
+      case 3: c = o.slice(); c[at + 3] |= [0x80, 0x40][int(2)]; break; // NLA_F_NESTED / NLA_F_NET_BYTEORDER
+      case 4: c = o.slice(); for (let k = 1 + int(3); k > 0; k--) c[at + int(n)] ^= 1 << int(8); break;
+      case 5: c = o.slice(0, 16 + int(o.length - 15)); break;
+      default: c = o.slice(); c[16 + int(c.length - 16)] = int(256);
+    }
+    c[0] = c.length & 0xff; c[1] = (c.length >> 8) & 0xff; c[2] = 0; c[3] = 0;
+    out.push(c);
+  }
+  return out;
+}
+
+for (const [what, type, hdr, read, to] of [
+  ['routes', RTM_NEWROUTE, 12, readRoute, toRoute],
+  ['links', RTM_NEWLINK, 16, readLink, toLink],
+] as const) {
+  describe(`dump reader for ${what}`, () => {
+    const originals = messagesOf(type);
+    const slow = general(to as (m: LayoutMessage) => unknown);
+    const fast = (b: Uint8Array) => (read as (b: Uint8Array, off: number, len: number) => unknown)(b, 0, b.length);
+
+    it(`gives what decoding and converting give, for every captured message (${originals.length})`, () => {
+      assert.ok(originals.length >= 10, `only ${originals.length} captured messages`);
+      for (const b of originals) assert.deepStrictEqual(outcome(() => fast(b)), outcome(() => slow(b)), Buffer.from(b).toString('hex'));
+    });
+
+    it('gives the same result or the same error for 40,000 mutations of them (fixed seed)', () => {
+      let values = 0, errors = 0;
+      for (const b of mutants(type, originals, hdr, 40_000)) {
+        const want = outcome(() => slow(b));
+        assert.deepStrictEqual(outcome(() => fast(b)), want, Buffer.from(b).toString('hex'));
+        if ('value' in want) values++; else errors++;
+      }
+      assert.ok(values > 10_000 && errors > 1_000, `values ${values}, errors ${errors}`);
+    });
+  });
+}
