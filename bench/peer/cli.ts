@@ -213,8 +213,8 @@ async function w5(nsa: string, nsb: string): Promise<void> {
   const threads = await build.startNamespaceThreads();
   const api = await build.api();
   const vc = new api.Vethcon({ threads });
-  await vc.namespaces.create(nsa);
-  await vc.namespaces.create(nsb);
+  // Both asked at once: the worker makes them one after the other, with no round trip between.
+  await Promise.all([vc.namespaces.create(nsa), vc.namespaces.create(nsb)]);
   await api.connect(
     { ns: { type: 'netns', name: nsa }, ifname: 'pb-w5-va', addresses: ['10.10.1.2/24'] },
     { ns: { type: 'netns', name: nsb }, ifname: 'pb-w5-vb', addresses: ['10.10.1.3/24'] },
