@@ -219,10 +219,13 @@ export const routeTypeName = (n: number): string => RT_TYPES[n] ?? String(n);
 
 export const toRoute = (m: LayoutMessage): Route => routeOf(m.header, m.attrs);
 
-/** A Route from rtmsg fields and RTA values (decoded, or read straight from bytes by readers.ts). */
-export function routeOf(h: RtMsg, a: RouteAttrs): Route {
+/**
+ * A Route from rtmsg fields and RTA values (decoded, or read straight from
+ * bytes by readers.ts, which may pass the destination's `prefix/len` text made).
+ */
+export function routeOf(h: RtMsg, a: RouteAttrs, dstText?: string): Route {
   const family = h.family === 10 ? 'inet6' : 'inet';
-  const dst = a.dst !== undefined ? a.dst + SLASH[h.dstLen] : h.dstLen === 0 ? 'default' : `0.0.0.0/${h.dstLen}`;
+  const dst = dstText ?? (a.dst !== undefined ? a.dst + SLASH[h.dstLen] : h.dstLen === 0 ? 'default' : `0.0.0.0/${h.dstLen}`);
   const table = a.table ?? h.table;
   const protocol = routeProtocolName(h.protocol);
   const scope = scopeName(h.scope);

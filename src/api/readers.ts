@@ -9,7 +9,7 @@
 // checks that on captured and mutated messages.
 
 import { NLMSG_HDRLEN, decodeMessages, type LayoutMessage } from '../netlink/message.js';
-import { u16At, u32At, s32At, formatIPv4, formatIPv6, formatLladdr } from '../netlink/bytes.js';
+import { u16At, u32At, s32At, formatIPv4, formatIPv4Prefix, formatIPv6, formatLladdr } from '../netlink/bytes.js';
 import { RAW, cstring, string, decodeAttrs } from '../netlink/attr.js';
 import { LINKINFO, RTM_NEWLINK, type LinkAttrs } from '../netlink/route/link.js';
 import { RTM_NEWROUTE, type RouteAttrs } from '../netlink/route/route.js';
@@ -36,7 +36,7 @@ export function readRoute(b: Uint8Array, off: number, len: number): Route {
   const end = off + len;
   const h = off + NLMSG_HDRLEN;
   if (end - h < RTMSG_SIZE || u16At(b, off + 4) !== RTM_NEWROUTE) return toRoute(decoded(b, off, len));
-  let dst: string | undefined, gateway: string | undefined, prefsrc: string | undefined;
+  let dst: string | undefined, dstText: string | undefined, gateway: string | undefined, prefsrc: string | undefined;
   let oif: number | undefined, priority: number | undefined, table: number | undefined;
   for (let p = h + RTMSG_SIZE; end - p >= 4;) {
     const n = u16At(b, p);
@@ -45,7 +45,11 @@ export function readRoute(b: Uint8Array, off: number, len: number): Route {
     const t = u16At(b, p + 2);
     let ok = true;
     switch (t) {
-      case 1: ok = dst === undefined && (dst = ipText(b, v, vn)) !== undefined; break;
+      case 1: // an IPv4 destination's text is made with its prefix length at once
+        ok = dst === undefined && dstText === undefined;
+        if (vn === 4) dstText = formatIPv4Prefix(b, v, b[h + 1]);
+        else ok = ok && (dst = ipText(b, v, vn)) !== undefined;
+        break;
       case 4: ok = oif === undefined && vn === 4; oif = u32At(b, v); break;
       case 5: ok = gateway === undefined && (gateway = ipText(b, v, vn)) !== undefined; break;
       case 6: ok = priority === undefined && vn === 4; priority = u32At(b, v); break;
@@ -58,7 +62,7 @@ export function readRoute(b: Uint8Array, off: number, len: number): Route {
   }
   rt.family = b[h]; rt.dstLen = b[h + 1]; rt.table = b[h + 4]; rt.protocol = b[h + 5]; rt.scope = b[h + 6]; rt.type = b[h + 7];
   rta.dst = dst; rta.gateway = gateway; rta.prefsrc = prefsrc; rta.oif = oif; rta.priority = priority; rta.table = table;
-  return routeOf(rt, rta);
+  return routeOf(rt, rta, dstText);
 }
 
 // ------------------------------------------------------------------ links

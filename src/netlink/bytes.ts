@@ -213,6 +213,27 @@ export function formatIPv4(b: Uint8Array, o: number): string {
   return text;
 }
 
+/**
+ * `a.b.c.d/len` for 4 address bytes and a prefix length: the same text as
+ * formatIPv4 + '/' + len, made as one string joining a cached `a.b.c.` and a
+ * shared `d/len`. A route dump lists neighbours in order, so the routes of a
+ * /24 share their `a.b.c.`; a big table then holds one small string per
+ * route where plain concatenation leaves three.
+ */
+export function formatIPv4Prefix(b: Uint8Array, o: number, len: number): string {
+  const key = (b[o] << 16) | (b[o + 1] << 8) | b[o + 2];
+  if (key !== lastHeadKey) {
+    lastHeadKey = key;
+    lastHead = DEC_DOT[b[o]] + DEC_DOT[b[o + 1]] + DEC_DOT[b[o + 2]];
+  }
+  const tails = (PREFIX_TAILS[len] ??= DEC.map((d) => `${d}/${len}`));
+  return lastHead + tails[b[o + 3]];
+}
+let lastHeadKey = -1;
+let lastHead = '';
+/** Per prefix length (0..255, as rtmsg carries it), the 256 texts `d/len`, made on first use. */
+const PREFIX_TAILS: (string[] | undefined)[] = [];
+
 /** IPv6 text in RFC 5952 form (lowercase, longest zero run compressed), like iproute2 prints. */
 export function formatIPv6(b: Uint8Array, o: number): string {
   const g = new Array<number>(8);

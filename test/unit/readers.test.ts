@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { decodeMessages, messageLength, u16At } from '../../src/netlink/index.js';
+import { decodeMessages, messageLength, u16At, formatIPv4, formatIPv4Prefix } from '../../src/netlink/index.js';
 import { readLink, readRoute } from '../../src/api/readers.js';
 import { toLink, toRoute } from '../../src/api/convert.js';
 import { SUMMARY } from '../../src/api/summary.js';
@@ -137,3 +137,17 @@ for (const [what, type, hdr, read, to] of [
     });
   });
 }
+
+describe('formatIPv4Prefix', () => {
+  it('gives formatIPv4 + "/" + len for every prefix length and varied addresses, in and out of order', () => {
+    const rand = prng(7);
+    const b = new Uint8Array(4);
+    for (let i = 0; i < 20_000; i++) {
+      // Runs of neighbours (as a dump lists them) and jumps.
+      if (i % 50 === 0) for (let k = 0; k < 4; k++) b[k] = Math.floor(rand() * 256);
+      else b[3] = (b[3] + 1) & 255;
+      const len = Math.floor(rand() * 256);
+      assert.equal(formatIPv4Prefix(b, 0, len), `${formatIPv4(b, 0)}/${len}`);
+    }
+  });
+});
