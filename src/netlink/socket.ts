@@ -267,11 +267,6 @@ export class NetlinkSocket {
     let interrupted = false;
     let done = false;
     let failure: NetlinkError | undefined;
-    const end = (m: Message): void => {
-      const e = m as ErrorMessage;
-      if (e.error < 0) failure = NetlinkError.from(e, operation);
-      done = true;
-    };
     let since = performance.now();
     const started = since;
     while (!done) {
@@ -284,8 +279,10 @@ export class NetlinkSocket {
           if (u32At(b, off + 8) === seq) {
             const type = u16At(b, off + 4);
             if (u16At(b, off + 6) & NLM_F_DUMP_INTR) interrupted = true;
-            if (type === NLMSG_DONE || type === NLMSG_ERROR) end(decodeMessages(b, protocol, off, off + len)[0]);
-            else {
+            if (type === NLMSG_DONE || type === NLMSG_ERROR) {
+              failure = dumpFailure(decodeMessages(b, protocol, off, off + len)[0], operation);
+              done = true;
+            } else {
               const item = read(b, off, len);
               if (item !== undefined) items.push(item);
             }
@@ -297,7 +294,11 @@ export class NetlinkSocket {
         forEachMessage(map ? recvBuffer() : ownCopy(n), protocol, (m) => {
           if (m.seq !== seq || done) return;
           if (m.flags & NLM_F_DUMP_INTR) interrupted = true;
-          if (m.type === NLMSG_DONE || m.type === NLMSG_ERROR) return end(m);
+          if (m.type === NLMSG_DONE || m.type === NLMSG_ERROR) {
+            failure = dumpFailure(m, operation);
+            done = true;
+            return;
+          }
           const item = map ? map(m as LayoutMessage) : (m as unknown as T);
           if (item !== undefined) items.push(item);
         }, 0, n);
@@ -323,4 +324,10 @@ export class NetlinkSocket {
       else this.locked = false;
     }
   }
+}
+
+/** The error a dump's last message (NLMSG_DONE or NLMSG_ERROR) reports, if any. */
+function dumpFailure(m: Message, operation: string): NetlinkError | undefined {
+  const e = m as ErrorMessage;
+  return e.error < 0 ? NetlinkError.from(e, operation) : undefined;
 }
