@@ -2,9 +2,23 @@
 // library returns. Field names follow `ip -j` where one exists, in camelCase.
 
 import type { LayoutMessage } from '../netlink/message.js';
+import { DecodeError } from '../netlink/errors.js';
 import { OPERSTATES, type LinkAttrs } from '../netlink/route/link.js';
 import type { RouteAttrs } from '../netlink/route/route.js';
 import type { IfInfoMsg, RtMsg } from '../netlink/route/headers.js';
+
+/**
+ * The reply itself, if it decoded with its layout. One that did not (a type
+ * we have no layout for, or shorter than its fixed header) came raw: say so
+ * as a DecodeError rather than fail reading its missing fields.
+ */
+function withHeader(m: LayoutMessage, what: string): LayoutMessage {
+  if (m.header === undefined || m.attrs === undefined) {
+    const size = (m as { payload?: Uint8Array }).payload?.length ?? 0;
+    throw new DecodeError(`a ${what} reply of type ${m.type} with a ${size}-byte body does not hold a ${what} message`, 0);
+  }
+  return m;
+}
 
 export interface Link {
   ifindex: number;
@@ -68,7 +82,7 @@ function plain(v: unknown): unknown {
   return v;
 }
 
-export const toLink = (m: LayoutMessage): Link => linkOf(m.header, m.attrs);
+export const toLink = (m: LayoutMessage): Link => linkOf(withHeader(m, 'link').header, m.attrs);
 
 /** A Link from ifinfomsg fields and IFLA values (decoded, or read straight from bytes by readers.ts). */
 export function linkOf(h: IfInfoMsg, a: LinkAttrs): Link {
@@ -161,6 +175,7 @@ const SCOPES: Record<number, string> = { 0: 'global', 200: 'site', 253: 'link', 
 export const scopeName = (n: number): string => SCOPES[n] ?? String(n);
 
 export function toAddress(m: LayoutMessage): Address {
+  withHeader(m, 'address');
   const a = m.attrs;
   const h = m.header;
   const local = a.local ?? a.address;
@@ -217,7 +232,7 @@ const RT_TYPES = ['none', 'unicast', 'local', 'broadcast', 'anycast', 'multicast
 export const routeProtocolName = (n: number): string => RT_PROTOS[n] ?? String(n);
 export const routeTypeName = (n: number): string => RT_TYPES[n] ?? String(n);
 
-export const toRoute = (m: LayoutMessage): Route => routeOf(m.header, m.attrs);
+export const toRoute = (m: LayoutMessage): Route => routeOf(withHeader(m, 'route').header, m.attrs);
 
 /**
  * A Route from rtmsg fields and RTA values (decoded, or read straight from
@@ -269,6 +284,7 @@ const NUD: [number, string][] = [
 ];
 
 export function toNeighbour(m: LayoutMessage): Neighbour {
+  withHeader(m, 'neighbour');
   const a = m.attrs;
   const h = m.header;
   const out: Neighbour = {

@@ -126,6 +126,12 @@ for (const [what, type, hdr, read, to] of [
       for (const b of originals) assert.deepStrictEqual(outcome(() => fast(b)), outcome(() => slow(b)), Buffer.from(b).toString('hex'));
     });
 
+    it('says DecodeError, not TypeError, for a message shorter than its fixed header', () => {
+      const cut = originals[0].slice(0, 20);
+      cut.set([cut.length, 0, 0, 0], 0);
+      assert.throws(() => fast(cut), (e: Error) => e.name === 'DecodeError' && /does not hold a/.test(e.message));
+    });
+
     it('gives the same result or the same error for 40,000 mutations of them (fixed seed)', () => {
       let values = 0, errors = 0;
       for (const b of mutants(type, originals, hdr, 40_000)) {
