@@ -3,7 +3,7 @@
 // The pure codec is importable alone as 'vethcon/netlink'.
 
 export { Vethcon, open } from './api/client.js';
-export { Netns, ValidationError, type LinkName, type LinkAddOptions, type LinkSetOptions, type LinkFilter, type RouteOptions } from './api/netns.js';
+export { Netns, ValidationError, type LinkName, type LinkAddOptions, type LinkSetOptions, type LinkFilter, type RouteListOptions, type RouteOptions } from './api/netns.js';
 export type { NetnsTarget } from './api/sockets.js';
 export type { Link, Address, Route, Neighbour, NextHop } from './api/convert.js';
 export { NetlinkError } from './netlink/kernel-error.js';

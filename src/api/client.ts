@@ -8,7 +8,7 @@ import { RTNETLINK } from '../netlink/route/protocol.js';
 import type { Request } from '../netlink/request.js';
 import type { NetlinkError } from '../netlink/kernel-error.js';
 import { namedNetnsPath, validateNetnsName, type NamespaceThreads } from '../ns/index.js';
-import { Netns, type LinkName, type LinkAddOptions, type LinkSetOptions, type LinkFilter, type RouteOptions } from './netns.js';
+import { Netns, type LinkName, type LinkAddOptions, type LinkSetOptions, type LinkFilter, type RouteListOptions, type RouteOptions } from './netns.js';
 import { SocketCache, toRef, type NetnsTarget } from './sockets.js';
 import type { Link, Address, Route, Neighbour } from './convert.js';
 
@@ -54,9 +54,9 @@ export class Vethcon {
   };
 
   readonly routes = {
-    list: async (o: In & { family?: 'inet' | 'inet6'; table?: number | 'all' } = {}): Promise<Route[]> => (await this.netns(o.netns)).listRoutes(o),
+    list: async (o: In & RouteListOptions = {}): Promise<Route[]> => (await this.netns(o.netns)).listRoutes(o),
     /** Visit routes as they are decoded, holding none: for very large tables. */
-    each: async (visit: (r: Route) => void, o: In & { family?: 'inet' | 'inet6'; table?: number | 'all' } = {}): Promise<number> => (await this.netns(o.netns)).eachRoute(visit, o),
+    each: async (visit: (r: Route) => void, o: In & RouteListOptions = {}): Promise<number> => (await this.netns(o.netns)).eachRoute(visit, o),
     add: async (o: In & RouteOptions): Promise<void> => { const { netns, ...r } = o; return (await this.netns(netns)).addRoute(r); },
     replace: async (o: In & RouteOptions): Promise<void> => { const { netns, ...r } = o; return (await this.netns(netns)).replaceRoute(r); },
     delete: async (o: In & RouteOptions): Promise<void> => { const { netns, ...r } = o; return (await this.netns(netns)).deleteRoute(r); },

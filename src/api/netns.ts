@@ -117,6 +117,12 @@ export function check<S extends z.ZodTypeAny>(schema: S, value: unknown, what: s
   return r.data;
 }
 
+export interface RouteListOptions {
+  family?: 'inet' | 'inet6';
+  /** A table id, or 'all'; default the main table (254). */
+  table?: number | 'all';
+}
+
 export interface LinkFilter {
   kind?: string;
   ifname?: string;
@@ -235,19 +241,8 @@ export class Netns {
   // ----------------------------------------------------------------- routes
 
   /** Like `ip route show [table T]` (all tables with table: 'all'). */
-  async listRoutes(options: { family?: 'inet' | 'inet6'; table?: number | 'all' } = {}): Promise<Route[]> {
-    const family = options.family === 'inet6' ? AF_INET6 : AF_INET;
-    const table = options.table === 'all' ? undefined : options.table ?? 254;
-    const req = dumpRoutes(family, table ?? null);
-    // Older kernels ignore the table filter: apply it here too.
-    return this.socket.dump(req, `list routes in ${this.label}`, {
-      retries: 3,
-      protocol: SUMMARY,
-      read: (b, off, len) => {
-        const r = readRoute(b, off, len);
-        return table === undefined || r.table === table ? r : undefined;
-      },
-    });
+  listRoutes(options: RouteListOptions = {}): Promise<Route[]> {
+    return this.routeDump(options, (r) => r);
   }
 
   /**
@@ -255,20 +250,25 @@ export class Netns {
    * large tables, where keeping 100,000 objects would only feed the garbage
    * collector. Resolves with the number visited.
    */
-  async eachRoute(visit: (r: Route) => void, options: { family?: 'inet' | 'inet6'; table?: number | 'all' } = {}): Promise<number> {
+  async eachRoute(visit: (r: Route) => void, options: RouteListOptions = {}): Promise<number> {
+    let n = 0;
+    await this.routeDump(options, (r) => { n++; visit(r); return undefined; });
+    return n;
+  }
+
+  /** Dump routes of a family and table; `take` gets each Route of that table and says what to keep. */
+  private routeDump<T>(options: RouteListOptions, take: (r: Route) => T | undefined): Promise<T[]> {
     const family = options.family === 'inet6' ? AF_INET6 : AF_INET;
     const table = options.table === 'all' ? undefined : options.table ?? 254;
-    let n = 0;
-    await this.socket.dump(dumpRoutes(family, table ?? null), `list routes in ${this.label}`, {
+    return this.socket.dump(dumpRoutes(family, table ?? null), `list routes in ${this.label}`, {
       retries: 3,
       protocol: SUMMARY,
       read: (b, off, len) => {
         const r = readRoute(b, off, len);
-        if (table === undefined || r.table === table) { n++; visit(r); }
-        return undefined;
+        // Older kernels ignore the table filter: apply it here too.
+        return table === undefined || r.table === table ? take(r) : undefined;
       },
     });
-    return n;
   }
 
   async addRoute(route: RouteOptions): Promise<void> {

@@ -235,14 +235,12 @@ export class NetlinkSocket {
     const buf = recvBuffer();
     if (quick) {
       const n = sys.recvQuick(this.fd, buf, sys.MSG_DONTWAIT | sys.MSG_TRUNC);
-      if (n > buf.length) throw new NetlinkError(90 /* EMSGSIZE */, operation, { text: `reply of ${n} bytes was larger than the ${buf.length}-byte receive buffer` });
-      if (n >= 0) return n;
+      if (n >= 0) return fits(n, buf, operation);
       // -1: not there yet, or an error: the call below (with errno) tells which.
     }
     for (;;) {
       const n = sys.recvBytes(this.fd, buf, sys.MSG_DONTWAIT | sys.MSG_TRUNC);
-      if (n > buf.length) throw new NetlinkError(90 /* EMSGSIZE */, operation, { text: `reply of ${n} bytes was larger than the ${buf.length}-byte receive buffer` });
-      if (n >= 0) return n;
+      if (n >= 0) return fits(n, buf, operation);
       if (n === -EINTR) continue;
       if (n === -EAGAIN) return -1;
       if (n === -ENOBUFS) throw new NetlinkError(ENOBUFS, operation, { text: 'the socket receive buffer overflowed and replies were lost' });
@@ -330,4 +328,10 @@ export class NetlinkSocket {
 function dumpFailure(m: Message, operation: string): NetlinkError | undefined {
   const e = m as ErrorMessage;
   return e.error < 0 ? NetlinkError.from(e, operation) : undefined;
+}
+
+/** A datagram's size (recv with MSG_TRUNC), if the buffer held all of it. */
+function fits(n: number, buf: Uint8Array, operation: string): number {
+  if (n > buf.length) throw new NetlinkError(90 /* EMSGSIZE */, operation, { text: `reply of ${n} bytes was larger than the ${buf.length}-byte receive buffer` });
+  return n;
 }
