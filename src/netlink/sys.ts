@@ -28,6 +28,7 @@ import { isMainThread } from 'node:worker_threads';
 import type { ArrayConstructorOptions, DataType, FFITypeTag, load as ffiLoad, open as ffiOpen } from 'ffi-rs';
 import { formatIPv4, parseIPv4 } from './bytes.js';
 import { EINTR, errnoName, errnoText, EPERM } from './errno.js';
+import { ffiBindingPath, setFfiBindingPath } from './binding-path.js';
 
 // ---------------------------------------------------------------- constants
 
@@ -101,12 +102,25 @@ interface Binding {
 // prebuilt binary (same file index.js would load) we require it directly; on
 // any failure we fall back to the documented entry point.
 function loadBinding(): Binding {
+  const given = ffiBindingPath(); // a worker: the file the main thread loaded
+  if (given !== undefined) {
+    try {
+      const module = { exports: {} as Binding };
+      process.dlopen(module, given);
+      return module.exports;
+    } catch {
+      // moved or unreadable since: resolve it as the main thread did
+    }
+  }
   const require = createRequire(import.meta.url);
   if (process.platform === 'linux' && (process.arch === 'x64' || process.arch === 'arm64')) {
     const requireFromFfiRs = createRequire(require.resolve('ffi-rs'));
     for (const libc of ['gnu', 'musl']) {
       try {
-        return requireFromFfiRs(`@yuuang/ffi-rs-linux-${process.arch}-${libc}`) as Binding;
+        const path = requireFromFfiRs.resolve(`@yuuang/ffi-rs-linux-${process.arch}-${libc}`);
+        const loaded = requireFromFfiRs(path) as Binding;
+        setFfiBindingPath(path);
+        return loaded;
       } catch {
         // not installed, or not this libc: try the next
       }

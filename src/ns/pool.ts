@@ -19,6 +19,7 @@ import { fstatSync, readdirSync, unlinkSync } from 'node:fs';
 import type { Worker } from 'node:worker_threads';
 import { parseIPv4 } from '../netlink/bytes.js';
 import { closeFd, MNT_DETACH, umount2 } from '../netlink/sys.js';
+import { ffiBindingPath } from '../netlink/binding-path.js';
 import { NetnsError, namedNetnsPath, NETNS_RUN_DIR, resolveNetns } from './handle.js';
 import type { NetnsErrorCode, NetnsRef } from './handle.js';
 import { spawnWorker, takePrestarted, type SpawnedWorker } from './spawn.js';
@@ -92,7 +93,7 @@ class Hopper {
     this.#worker.on('message', (message: WorkerReply | WorkerReady) => {
       if (!('ready' in message)) this.#settle(message);
     });
-    spawned.go();
+    spawned.go(ffiBindingPath());
     this.#ready = spawned.ready.then(
       (message) => {
         const home = message.home;

@@ -56,6 +56,11 @@ export interface WorkerGo {
 
 /** The worker's workerData. */
 export interface WorkerData {
+  /**
+   * Shared with the main thread: [0] is 1 once go was said; [1] is the byte
+   * length of the path of the ffi-rs binary the main thread loaded, whose
+   * UTF-8 bytes follow from byte 8 (written before [0], so read after it).
+   */
   gate: Int32Array;
   /** The netns of the thread that started it: the worker refuses all work if it is not home there. */
   home: NsIdentity;
@@ -67,4 +72,26 @@ export interface WorkerReady {
   home: NsIdentity;
   /** The worker's fd to its home netns: the pool closes it once the worker has exited. */
   homeFd: number;
+}
+
+const GATE_PATH_BYTES = 4096;
+
+/** A go gate with room for the ffi-rs binary's path (WorkerData.gate). */
+export function newGate(): Int32Array {
+  return new Int32Array(new SharedArrayBuffer(8 + GATE_PATH_BYTES), 0, 2);
+}
+
+/** Main thread, before it says go: where it loaded ffi-rs from (too long a path is not handed over). */
+export function writeGateBinding(gate: Int32Array, path: string | undefined): void {
+  const bytes = path === undefined ? undefined : Buffer.from(path, 'utf8');
+  if (!bytes || bytes.length > GATE_PATH_BYTES) return;
+  bytes.copy(new Uint8Array(gate.buffer, 8, GATE_PATH_BYTES));
+  Atomics.store(gate, 1, bytes.length);
+}
+
+/** Worker, once go was said: the path the main thread handed over, if any. */
+export function readGateBinding(gate: Int32Array): string | undefined {
+  if (gate.length < 2) return undefined; // a bare go flag: nothing handed over
+  const length = Atomics.load(gate, 1);
+  return length > 0 ? Buffer.from(gate.buffer, 8, length).toString('utf8') : undefined;
 }

@@ -5,17 +5,18 @@
 // the main thread before it can (see the header of src/netlink/sys.ts for
 // why the main thread must load it first). Go is a flag in shared memory,
 // which a worker that boots later than that reads at once, and a message,
-// which wakes one that was waiting.
+// which wakes one that was waiting. Beside the flag, the main thread leaves
+// the path of the ffi-rs binary it loaded, so the worker skips resolving it.
 
 import { Worker } from 'node:worker_threads';
-import { threadNetns, type NsIdentity, type WorkerData, type WorkerGo, type WorkerReady } from './protocol.js';
+import { newGate, threadNetns, writeGateBinding, type NsIdentity, type WorkerData, type WorkerGo, type WorkerReady } from './protocol.js';
 
 export interface SpawnedWorker {
   readonly worker: Worker;
   /** The netns of the thread that started it, where it must say it is (ready.home). */
   readonly home: NsIdentity;
-  /** Let it load ffi-rs: call only once this thread has loaded it. */
-  go(): void;
+  /** Let it load ffi-rs (from `binding`, the file this thread loaded): call only once this thread has loaded it. */
+  go(binding?: string): void;
   /** The worker's first message, sent once it has loaded ffi-rs (after go). */
   readonly ready: Promise<WorkerReady>;
   /** Settles, never rejects, when the worker fails or exits, saying how. */
@@ -33,7 +34,7 @@ export function setWorkerScript(script: URL): void {
 
 /** A new worker, booting; it does nothing until told go (pool.ts). */
 export function spawnWorker(): SpawnedWorker {
-  const gate = new Int32Array(new SharedArrayBuffer(4));
+  const gate = newGate();
   const home = threadNetns();
   // execArgv [], not the parent's: flags like `--input-type` (node -e) make
   // a worker fail to start, and the worker needs no loader or flags.
@@ -57,7 +58,8 @@ export function spawnWorker(): SpawnedWorker {
     });
   });
   ready.catch(() => {}); // reported through `ended` and the pool's requests
-  const go = (): void => {
+  const go = (binding?: string): void => {
+    writeGateBinding(gate, binding);
     Atomics.store(gate, 0, 1);
     worker.postMessage({ go: true } satisfies WorkerGo);
   };

@@ -5,7 +5,8 @@
 // everything else, and usually finds go already said.
 
 import { parentPort, workerData } from 'node:worker_threads';
-import type { WorkerData } from './protocol.js';
+import { setFfiBindingPath } from '../netlink/binding-path.js';
+import { readGateBinding, type WorkerData } from './protocol.js';
 
 const port = parentPort;
 if (!port) throw new Error('src/ns/worker.js must run as a worker thread');
@@ -15,6 +16,8 @@ let started = false;
 const start = (): void => {
   if (started) return;
   started = true;
+  // ffi-rs from the file the main thread loaded: no package resolution here.
+  if (gate) setFfiBindingPath(readGateBinding(gate));
   // A failure to load rejects here, unhandled: the worker fails and the pool reports it.
   void import('./hopper.js').then((hopper) => hopper.serve(port));
 };

@@ -11,6 +11,8 @@ import { readdirSync, readlinkSync, statSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import * as sys from '../../src/netlink/sys.js';
 import { NamespaceThreads, NetnsError, resolveNetns } from '../../src/ns/index.js';
+import { newGate, threadNetns as threadNetnsId, writeGateBinding } from '../../src/ns/protocol.js';
+import { ffiBindingPath } from '../../src/netlink/binding-path.js';
 
 /** Root or bust: under CI a test that cannot run fails instead of skipping. */
 function requireRoot(context: Mocha.Context): void {
@@ -273,7 +275,8 @@ describe('ns: namespace threads (live, root)', function () {
 
   it('a worker that did not start where its starter lives refuses all work, even a request sent before ready', async () => {
     // As spawn.ts starts one, but told that its starter lives in another netns.
-    const gate = new Int32Array(new SharedArrayBuffer(4));
+    const gate = newGate();
+    writeGateBinding(gate, ffiBindingPath());
     Atomics.store(gate, 0, 1); // ffi-rs is loaded here (this file imports sys)
     const elsewhere = { dev: 0, ino: 1 };
     const worker = new Worker(new URL('../../src/ns/worker.js', import.meta.url), { execArgv: [], workerData: { gate, home: elsewhere } });
@@ -288,6 +291,23 @@ describe('ns: namespace threads (live, root)', function () {
       assert.ok(!threads.listNamed().includes(name), 'nothing was created');
       // Its home fd belongs to the process: close it as the pool would.
       sys.closeFd(messages[0].homeFd as number);
+    } finally {
+      await worker.terminate();
+    }
+  });
+
+  it('a worker handed a wrong ffi-rs path resolves the package itself and still starts', async () => {
+    const gate = newGate();
+    writeGateBinding(gate, '/nonexistent/ffi-rs.node');
+    Atomics.store(gate, 0, 1);
+    const worker = new Worker(new URL('../../src/ns/worker.js', import.meta.url), { execArgv: [], workerData: { gate, home: threadNetnsId() } });
+    try {
+      const ready = await new Promise<Record<string, unknown>>((resolve, reject) => {
+        worker.once('message', resolve);
+        worker.once('error', reject);
+      });
+      assert.equal(ready.ready, true);
+      sys.closeFd(ready.homeFd as number);
     } finally {
       await worker.terminate();
     }
