@@ -129,7 +129,7 @@ async function dryRun(cmd: Extract<Command, { action: 'connect' }>): Promise<num
     process.stdout.write(JSON.stringify({ ok: true, dryRun: true, steps }, null, 2) + '\n');
     return EXIT_OK;
   }
-  process.stdout.write('dry run: nothing is sent. ifindex and the peer netns fd show as 0; they are looked up when it runs.\n');
+  process.stdout.write('dry run: nothing is sent. ifindex and the peer netns fd show as 0; they are only known when it runs.\n');
   steps.forEach((s, i) => {
     process.stdout.write(`\n${i + 1}. in ${s.netns}: ${s.action}\n   ${JSON.stringify(s.request)}\n   ${s.hex}\n`);
   });

@@ -9,13 +9,16 @@ import { closeSync } from 'node:fs';
 import { Vethcon } from '../api/client.js';
 import { Netns, openNetnsFd, check, ValidationError } from '../api/netns.js';
 import { NetlinkError } from '../netlink/kernel-error.js';
-import { addLink, setLink } from '../netlink/route/link-requests.js';
+import { setLink } from '../netlink/route/link-requests.js';
+import { RTM_NEWLINK } from '../netlink/route/link.js';
+import type { LayoutMessage } from '../netlink/message.js';
+import { toLink } from '../api/convert.js';
 import { addAddress, splitCidr, AF_INET6 } from '../netlink/route/addr-requests.js';
 import { parseIP } from '../netlink/bytes.js';
 import type { Request } from '../netlink/request.js';
 import { endSpec, endpointNs, ifname as ifnameRule, type EndInput, type EndSpec, type EndpointNs } from './schema.js';
 import { resolveEndpoint, containerStillThere, type ResolvedEndpoint } from './endpoint.js';
-import { planConnect } from './plan.js';
+import { createPairRequest, planConnect } from './plan.js';
 
 /** A name already in use where we would create it: found before any change. */
 export class ConflictError extends Error {
@@ -114,19 +117,17 @@ async function wire(vc: Vethcon, a: EndSpec, b: EndSpec, ea: ResolvedEndpoint, e
   let indexA: number | undefined;
   try {
     const peerFd = sameNs ? undefined : openNetnsFd(eb.target);
+    let echo: LayoutMessage[];
     try {
-      // Our end comes up with its creation; a veth peer cannot (it has no peer yet while being configured).
-      const req = addLink({
-        ifname: a.ifname, kind: 'veth', mtu: a.mtu, address: a.mac, up: true,
-        peer: { ifname: b.ifname, mtu: b.mtu, address: b.mac, netNsFd: peerFd },
-      });
-      await na.request(req, `create ${what}`);
+      echo = await na.request(createPairRequest(a, b, peerFd), `create ${what}`);
       created = true;
     } finally {
       if (peerFd !== undefined) closeSync(peerFd);
     }
-    indexA = await na.ifindex(a.ifname);
-    const indexB = await nb.ifindex(b.ifname);
+    // Both ifindexes from the kernel's echo of the new link; looked up where it sent none.
+    const echoed = echo.filter((m) => m.type === RTM_NEWLINK).map(toLink).find((l) => l.ifname === a.ifname && l.link);
+    indexA = echoed?.ifindex ?? await na.ifindex(a.ifname);
+    const indexB = echoed?.link ?? await nb.ifindex(b.ifname);
     await configure(vc, na, ea, a, indexA);
     await configure(vc, nb, eb, b, indexB, { up: true });
     for (const e of [ea, eb]) {

@@ -4,6 +4,7 @@
 
 import { addLink, setLink } from '../netlink/route/link-requests.js';
 import { addAddress, splitCidr, AF_INET6 } from '../netlink/route/addr-requests.js';
+import { NLM_F_ECHO } from '../netlink/message.js';
 import type { Request } from '../netlink/request.js';
 import type { EndSpec } from './schema.js';
 import { describeEndpoint } from './endpoint.js';
@@ -16,16 +17,28 @@ export interface PlanStep {
   request: Request;
 }
 
+/**
+ * The request that creates the pair: our end up with its creation (a veth
+ * peer cannot be: it has no peer yet while it is configured), the peer placed
+ * directly in the namespace open at `peerFd`. NLM_F_ECHO asks for the
+ * kernel's copy of the new link (kernels since 6.3), which names both
+ * ifindexes: the link's own and, as IFLA_LINK, its peer's.
+ */
+export function createPairRequest(a: EndSpec, b: EndSpec, peerFd: number | undefined): Request {
+  const req = addLink({
+    ifname: a.ifname, kind: 'veth', mtu: a.mtu, address: a.mac, up: true,
+    peer: { ifname: b.ifname, mtu: b.mtu, address: b.mac, netNsFd: peerFd },
+  });
+  return { ...req, flags: req.flags | NLM_F_ECHO };
+}
+
 export function planConnect(a: EndSpec, b: EndSpec): PlanStep[] {
   const la = describeEndpoint(a.ns);
   const lb = describeEndpoint(b.ns);
   const steps: PlanStep[] = [{
     netns: la,
     action: `create veth ${a.ifname} (up) with peer ${b.ifname} placed directly in ${lb}`,
-    request: addLink({
-      ifname: a.ifname, kind: 'veth', mtu: a.mtu, address: a.mac, up: true,
-      peer: { ifname: b.ifname, mtu: b.mtu, address: b.mac, netNsFd: la === lb ? undefined : 0 },
-    }),
+    request: createPairRequest(a, b, la === lb ? undefined : 0),
   }];
   for (const [end, label] of [[a, la], [b, lb]] as const) {
     for (const cidr of end.addresses) {

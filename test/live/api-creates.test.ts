@@ -4,7 +4,7 @@
 // Needs root; every namespace is vclive-* and removed afterwards.
 
 import assert from 'node:assert/strict';
-import { open, NetlinkError, ValidationError, type Vethcon } from '../../src/index.js';
+import { connect, open, NetlinkError, ValidationError, type Vethcon } from '../../src/index.js';
 import { addAddress } from '../../src/netlink/index.js';
 import type { NetlinkSocket } from '../../src/netlink/socket.js';
 import { LiveNamespaces, requireRoot, ip, ipJson, ipNetnsList, liveName, closeAndCleanup, withoutDad } from './live-helpers.js';
@@ -320,5 +320,32 @@ describe('api creates what ip then sees (live, root)', function () {
     // And a namespace name that is not one.
     await assert.rejects(vc.namespaces.create('a/b'), { name: 'NetnsError', code: 'EBADNAME' });
     await assert.rejects(vc.links.list({ netns: liveName() }), { name: 'NetnsError', code: 'ENONETNS' });
+  });
+
+  it('connect: the kernel echo of the new veth names both ifindexes (no lookups), the ones ip sees', async () => {
+    // Two more links in B first, so that the two ends' ifindexes differ.
+    ip('-n', B, 'link', 'add', 'pad0', 'type', 'veth', 'peer', 'name', 'pad1');
+    const ca = countRequests((await vc.netns(A)).socket);
+    const cb = countRequests((await vc.netns(B)).socket);
+    let ends;
+    try {
+      ({ ends } = await connect(
+        { ns: { type: 'netns', name: A }, ifname: 'echo0', addresses: ['10.230.0.1/24'] },
+        { ns: { type: 'netns', name: B }, ifname: 'echo1', addresses: ['10.230.0.2/24'] },
+        { client: vc },
+      ));
+      // A: the name check, the create, the address; B: the name check, the address and up (one batch).
+      assert.equal(ca.count(), 3, 'requests in A');
+      assert.equal(cb.count(), 2, 'requests in B');
+    } finally {
+      ca.restore();
+      cb.restore();
+    }
+    const [la, lb] = [ipLink(A, 'echo0'), ipLink(B, 'echo1')];
+    assert.notEqual(la.ifindex, lb.ifindex);
+    assert.deepEqual(ends.map((e) => e.ifindex), [la.ifindex, lb.ifindex]);
+    assert.equal(la.link_index, lb.ifindex);
+    const v4 = (ns: string, dev: string): string[] => ipAddrs(ns, dev).filter((a) => !a.includes(':'));
+    assert.deepEqual([v4(A, 'echo0'), v4(B, 'echo1')], [['10.230.0.1/24'], ['10.230.0.2/24']]);
   });
 });
