@@ -7,17 +7,17 @@ import { z } from 'zod';
 import type { NetlinkSocket } from '../netlink/socket.js';
 import type { Request } from '../netlink/request.js';
 import type { NetlinkError } from '../netlink/kernel-error.js';
-import type { LayoutMessage } from '../netlink/message.js';
+import { NLM_F_ECHO, type LayoutMessage } from '../netlink/message.js';
 import { addLink, setLink, deleteLink, getLink, dumpLinks, type NewLinkSpec, type LinkSettings } from '../netlink/route/link-requests.js';
 import { addAddress, deleteAddress, dumpAddresses, AF_INET, AF_INET6 } from '../netlink/route/addr-requests.js';
 import { addRoute, replaceRoute, deleteRoute, dumpRoutes, type RouteSpec } from '../netlink/route/route-requests.js';
 import { addNeighbour, deleteNeighbour, dumpNeighbours } from '../netlink/route/neigh-requests.js';
-import { RTEXT_FILTER_SKIP_STATS, RTEXT_FILTER_VF } from '../netlink/route/link.js';
+import { RTEXT_FILTER_SKIP_STATS, RTEXT_FILTER_VF, RTM_NEWLINK } from '../netlink/route/link.js';
 import { resolveNetns } from '../ns/index.js';
 import { readLink, readRoute } from './readers.js';
 import { toLink, toAddress, toNeighbour, type Link, type Address, type Route, type Neighbour } from './convert.js';
 import { toRef, type NetnsTarget } from './sockets.js';
-import { LINK_INDEX, SUMMARY } from './summary.js';
+import { LINK_ECHO, LINK_INDEX, SUMMARY } from './summary.js';
 import * as rules from '../wire/schema.js';
 
 /** A link named or numbered: 'eth0' or its ifindex. */
@@ -190,6 +190,17 @@ export class Netns {
       if (peerFd !== undefined) closeSync(peerFd);
     }
     return this.getLink(o.ifname);
+  }
+
+  /**
+   * Send a link creation with NLM_F_ECHO: the kernel's copy of the new link
+   * (kernels since 6.3) gives its ifindex and IFLA_LINK (a veth's peer, as
+   * numbered in the peer's namespace) with no lookup. Undefined where no copy came.
+   */
+  async createEchoed(req: Request, ifname: string, operation: string): Promise<{ ifindex: number; link?: number } | undefined> {
+    const replies = await this.socket.request({ ...req, flags: req.flags | NLM_F_ECHO }, `${operation} in ${this.label}`, { protocol: LINK_ECHO });
+    const echo = replies.find((m) => m.type === RTM_NEWLINK && m.attrs.ifname === ifname);
+    return echo && { ifindex: echo.header.index as number, link: (echo.attrs.link as number | undefined) || undefined };
   }
 
   /** Like `ip link del dev NAME` (a veth takes its peer with it). */

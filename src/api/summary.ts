@@ -20,6 +20,10 @@ export const ROUTE_SUMMARY = pick(RTA, ['dst', 'oif', 'gateway', 'priority', 'pr
 export const LINK_INDEX = new Protocol('rtnetlink link index')
   .register([RTM_NEWLINK], { name: 'link', header: IFINFOMSG, table: pick(IFLA, []) });
 
+/** A new link's echo (NLM_F_ECHO): its name and IFLA_LINK (a veth's peer), beside the ifindex in its header. */
+export const LINK_ECHO = new Protocol('rtnetlink link echo')
+  .register([RTM_NEWLINK], { name: 'link', header: IFINFOMSG, table: pick(IFLA, ['ifname', 'link']) });
+
 /** Decodes dump replies into just what convert.ts reads. */
 export const SUMMARY = new Protocol('rtnetlink summaries')
   .register([RTM_NEWLINK], { name: 'link', header: IFINFOMSG, table: LINK_SUMMARY })

@@ -10,9 +10,6 @@ import { Vethcon } from '../api/client.js';
 import { Netns, openNetnsFd, check, ValidationError } from '../api/netns.js';
 import { NetlinkError } from '../netlink/kernel-error.js';
 import { setLink } from '../netlink/route/link-requests.js';
-import { RTM_NEWLINK } from '../netlink/route/link.js';
-import type { LayoutMessage } from '../netlink/message.js';
-import { toLink } from '../api/convert.js';
 import { addAddress, splitCidr, AF_INET6 } from '../netlink/route/addr-requests.js';
 import { parseIP } from '../netlink/bytes.js';
 import type { Request } from '../netlink/request.js';
@@ -117,17 +114,16 @@ async function wire(vc: Vethcon, a: EndSpec, b: EndSpec, ea: ResolvedEndpoint, e
   let indexA: number | undefined;
   try {
     const peerFd = sameNs ? undefined : openNetnsFd(eb.target);
-    let echo: LayoutMessage[];
+    let echo: { ifindex: number; link?: number } | undefined;
     try {
-      echo = await na.request(createPairRequest(a, b, peerFd), `create ${what}`);
+      echo = await na.createEchoed(createPairRequest(a, b, peerFd), a.ifname, `create ${what}`);
       created = true;
     } finally {
       if (peerFd !== undefined) closeSync(peerFd);
     }
     // Both ifindexes from the kernel's echo of the new link; looked up where it sent none.
-    const echoed = echo.filter((m) => m.type === RTM_NEWLINK).map(toLink).find((l) => l.ifname === a.ifname && l.link);
-    indexA = echoed?.ifindex ?? await na.ifindex(a.ifname);
-    const indexB = echoed?.link ?? await nb.ifindex(b.ifname);
+    indexA = echo?.ifindex ?? await na.ifindex(a.ifname);
+    const indexB = echo?.link ?? await nb.ifindex(b.ifname);
     await configure(vc, na, ea, a, indexA);
     await configure(vc, nb, eb, b, indexB, { up: true });
     for (const e of [ea, eb]) {
