@@ -75,9 +75,9 @@ async function withLibrary<T>(body: (api: Api, vc: Vethcon) => Promise<T>): Prom
 /**
  * N veth pairs pb-a<i> (in A, up at creation) <-> pb-b<i> (created directly in
  * B), 10.200.0.0+4i+1/30 on pb-a<i>, +2/30 on pb-b<i>, pb-b<i> set up.
- * Batched: all creations in one Netns.batch on A; one link dump per namespace
- * for the ifindexes; A's addresses in one batch; B's addresses and set-ups in
- * one batch. Timed from the first request to the last ack; the sockets and the
+ * Batched: all creations in one Netns.createLinks on A, whose echoes name
+ * both ends' ifindexes (one link dump per namespace instead on kernels before
+ * 6.3); A's addresses in one batch; B's addresses and set-ups in one batch. Timed from the first request to the last ack; the sockets and the
  * fd of B are opened before the clock starts.
  */
 async function w1(nsa: string, nsb: string, n: number): Promise<void> {
@@ -109,15 +109,19 @@ async function w1(nsa: string, nsb: string, n: number): Promise<void> {
         for (let i = 0; i < n; i++) {
           creates.push(nl.addLink({ ifname: `pb-a${i}`, kind: 'veth', up: true, peer: { ifname: `pb-b${i}`, netNsFd: fdB } }));
         }
-        firstError(await a.batch(creates, 'create veth'));
-        const [la, lb] = await Promise.all([a.listLinks(), b.listLinks()]);
+        const made = await a.createLinks(creates, 'create veth');
+        firstError(made.map((m) => (m instanceof Error ? m : undefined)));
+        // Both ifindexes come with each echo (kernels since 6.3); older kernels need a dump of each side.
+        const echoed = made.every((m) => m !== undefined && !(m instanceof Error) && m.link !== undefined);
+        const [la, lb] = echoed ? [[], []] : await Promise.all([a.listLinks(), b.listLinks()]);
         const ia = new Map(la.map((l) => [l.ifname, l.ifindex]));
         const ib = new Map(lb.map((l) => [l.ifname, l.ifindex]));
         const reqA = [];
         const reqB = [];
         for (let i = 0; i < n; i++) {
-          const xa = ia.get(`pb-a${i}`);
-          const xb = ib.get(`pb-b${i}`);
+          const m = made[i] as { ifindex: number; link?: number } | undefined;
+          const xa = echoed ? m?.ifindex : ia.get(`pb-a${i}`);
+          const xb = echoed ? m?.link : ib.get(`pb-b${i}`);
           if (xa === undefined || xb === undefined) throw new Error(`pair ${i} not found after creation`);
           reqA.push(nl.addAddress({ index: xa, cidr: quad(i, 1) }));
           reqB.push(nl.addAddress({ index: xb, cidr: quad(i, 2) }), nl.setLink(xb, { up: true }));

@@ -199,8 +199,11 @@ export class Netns {
    */
   async createEchoed(req: Request, ifname: string, operation: string): Promise<{ ifindex: number; link?: number } | undefined> {
     const replies = await this.socket.request({ ...req, flags: req.flags | NLM_F_ECHO }, `${operation} in ${this.label}`, { protocol: LINK_ECHO });
-    const echo = replies.find((m) => m.type === RTM_NEWLINK && m.attrs.ifname === ifname);
-    return echo && { ifindex: echo.header.index as number, link: (echo.attrs.link as number | undefined) || undefined };
+    for (const m of replies) {
+      const made = echoedLink(m, ifname);
+      if (made) return made;
+    }
+    return undefined;
   }
 
   /** Like `ip link del dev NAME` (a veth takes its peer with it). */
@@ -330,6 +333,22 @@ export class Netns {
   // ------------------------------------------------------------------- bulk
 
   /**
+   * Many link creations (addLink builders) in as few sends as possible, each
+   * with NLM_F_ECHO: per request, what createEchoed gives (the new link's
+   * ifindex and IFLA_LINK), undefined where the kernel sent no copy, or the
+   * request's NetlinkError.
+   */
+  async createLinks(requests: Request[], what = 'create link'): Promise<({ ifindex: number; link?: number } | undefined | NetlinkError)[]> {
+    const made: ({ ifindex: number; link?: number } | undefined)[] = new Array(requests.length).fill(undefined);
+    const names = requests.map((r) => (r.attrs as { ifname?: string } | undefined)?.ifname);
+    const errors = await this.socket.batch(requests.map((r) => ({ ...r, flags: r.flags | NLM_F_ECHO })), (i) => `${what} ${i + 1} in ${this.label}`, {
+      protocol: LINK_ECHO,
+      each: (i, m) => { made[i] ??= echoedLink(m, names[i]); },
+    });
+    return errors.map((e, i) => e ?? made[i]);
+  }
+
+  /**
    * Send many requests (from the vethcon/netlink builders) in as few sends as
    * possible, each acked. Resolves per request: undefined, or its NetlinkError.
    */
@@ -341,6 +360,12 @@ export class Netns {
   request(req: Request, operation: string, opts?: { noAck?: boolean }): Promise<LayoutMessage[]> {
     return this.socket.request(req, `${operation} in ${this.label}`, opts);
   }
+}
+
+/** The kernel's copy of a new link named `ifname` (decoded with LINK_ECHO): its ifindex and IFLA_LINK. */
+function echoedLink(m: LayoutMessage, ifname: string | undefined): { ifindex: number; link?: number } | undefined {
+  if (m.type !== RTM_NEWLINK || m.attrs.ifname !== ifname) return undefined;
+  return { ifindex: m.header.index as number, link: (m.attrs.link as number | undefined) || undefined };
 }
 
 /** An fd for a namespace, for IFLA_NET_NS_FD; opening the file needs no setns. */

@@ -147,8 +147,16 @@ export class NetlinkSocket {
   /**
    * Send many requests with as few sends as possible, each with its own ack.
    * Resolves to one entry per request: undefined for success, or its error.
+   * `replies`, if given, sees every other message answering request i (an
+   * NLM_F_ECHO copy), decoded with its `protocol`; byte values in it are views
+   * valid during the call only.
    */
-  batch(reqs: Request[], describe: (i: number) => string = (i) => `request ${i + 1} of a batch`): Promise<(NetlinkError | undefined)[]> {
+  batch(
+    reqs: Request[],
+    describe: (i: number) => string = (i) => `request ${i + 1} of a batch`,
+    replies?: { protocol: Protocol; each: (i: number, m: LayoutMessage) => void },
+  ): Promise<(NetlinkError | undefined)[]> {
+    const decodeWith = replies?.protocol ?? this.protocol;
     return this.exclusive(async () => {
       const results: (NetlinkError | undefined)[] = new Array(reqs.length).fill(undefined);
       for (let start = 0; start < reqs.length; start += BATCH_CHUNK) {
@@ -169,7 +177,11 @@ export class NetlinkSocket {
         const since = performance.now();
         const onAck = (m: Message): void => {
           const i = ((m.seq - firstSeq) >>> 0);
-          if (m.type !== NLMSG_ERROR || i >= chunk.length) return;
+          if (i >= chunk.length) return;
+          if (m.type !== NLMSG_ERROR) {
+            replies?.each(start + i, m as LayoutMessage);
+            return;
+          }
           pending--;
           const e = m as ErrorMessage;
           if (e.error < 0) {
@@ -178,12 +190,13 @@ export class NetlinkSocket {
           }
         };
         while (pending > 0) {
-          // Many acks per call where the FFI allows (recvmmsg); one at a time otherwise.
-          const many = sys.recvMany(this.fd, sys.MSG_DONTWAIT);
+          // Many acks per call where the FFI allows (recvmmsg); one at a time otherwise, and
+          // where replies are wanted: an echo can outgrow recvmmsg's 4 KiB slots.
+          const many = replies ? -95 : sys.recvMany(this.fd, sys.MSG_DONTWAIT);
           if (many > 0) {
             for (let k = 0; k < many; k++) {
               const from = k * sys.MANY_SLOT_BYTES;
-              forEachMessage(sys.manyData, this.protocol, onAck, from, from + sys.manyLength(k));
+              forEachMessage(sys.manyData, decodeWith, onAck, from, from + sys.manyLength(k));
             }
             continue;
           }
@@ -193,7 +206,7 @@ export class NetlinkSocket {
           if (many !== -95 && many !== -EINTR) throw new NetlinkError(-many, 'batch');
           const n = this.recvNow('batch'); // no recvmmsg here (-95): one at a time
           if (n < 0) { await this.waitForData('batch', since); continue; }
-          forEachMessage(recvBuffer(), this.protocol, onAck, 0, n);
+          forEachMessage(recvBuffer(), decodeWith, onAck, 0, n);
         }
       }
       return results;

@@ -5,7 +5,9 @@
 
 import assert from 'node:assert/strict';
 import { connect, open, NetlinkError, ValidationError, type Vethcon } from '../../src/index.js';
-import { addAddress } from '../../src/netlink/index.js';
+import { addAddress, addLink } from '../../src/netlink/index.js';
+import { openNetnsFd } from '../../src/api/netns.js';
+import { closeSync } from 'node:fs';
 import type { NetlinkSocket } from '../../src/netlink/socket.js';
 import { LiveNamespaces, requireRoot, ip, ipJson, ipNetnsList, liveName, closeAndCleanup, withoutDad } from './live-helpers.js';
 
@@ -347,5 +349,27 @@ describe('api creates what ip then sees (live, root)', function () {
     assert.equal(la.link_index, lb.ifindex);
     const v4 = (ns: string, dev: string): string[] => ipAddrs(ns, dev).filter((a) => !a.includes(':'));
     assert.deepEqual([v4(A, 'echo0'), v4(B, 'echo1')], [['10.230.0.1/24'], ['10.230.0.2/24']]);
+  });
+
+  it('createLinks: many veths in few sends, each echo naming both ifindexes; a failure comes back in its place', async () => {
+    const h = await vc.netns(A);
+    const fdB = openNetnsFd({ name: B });
+    let made;
+    try {
+      const requests = Array.from({ length: 20 }, (_, i) => addLink({ ifname: `many${i}`, kind: 'veth', peer: { ifname: `manyp${i}`, netNsFd: fdB } }));
+      requests.splice(5, 0, addLink({ ifname: 'many0', kind: 'veth', peer: { ifname: 'manyx', netNsFd: fdB } })); // many0 again
+      made = await h.createLinks(requests, 'create veth');
+    } finally {
+      closeSync(fdB);
+    }
+    assert.equal(made.length, 21);
+    const failed = made[5];
+    assert.ok(failed instanceof NetlinkError && failed.code === 'EEXIST', `request 6 should fail with EEXIST, got ${String(failed)}`);
+    const inA = new Map(ipJson<any[]>('-n', A, 'link', 'show').map((l) => [l.ifname, l]));
+    const inB = new Map(ipJson<any[]>('-n', B, 'link', 'show').map((l) => [l.ifname, l]));
+    made.filter((_, i) => i !== 5).forEach((m, i) => {
+      assert.ok(inA.has(`many${i}`) && inB.has(`manyp${i}`), `pair ${i} missing`);
+      assert.deepEqual(m, { ifindex: inA.get(`many${i}`).ifindex, link: inB.get(`manyp${i}`).ifindex }, `pair ${i}`);
+    });
   });
 });
