@@ -1,6 +1,6 @@
-// Measuring event-loop stalls during a dump: a 1 ms interval probe,
-// monitorEventLoopDelay, a GC observer and a tracer of the socket's yields.
-// Used by bench/event-loop/run.ts.
+// Measuring event-loop stalls during a dump or a batch: a 1 ms interval
+// probe, monitorEventLoopDelay, a GC observer and a tracer of the socket's
+// yields. Used by bench/event-loop/run.ts.
 
 import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -18,7 +18,8 @@ export const MAX_STALL_MS = 5;
 export const dstOf = (i: number): string => `198.${18 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}`;
 
 export interface Measured {
-  routes: Route[];
+  /** Routes the dump returned (a batch: one entry per request that failed). */
+  routes: unknown[];
   ms: number;
   /** Longest event-loop delay seen by monitorEventLoopDelay (resolution 1 ms), in ms. */
   maxDelay: number;
@@ -29,8 +30,19 @@ export interface Measured {
   slices: [number, number][];
 }
 
-/** routes.list() under a 1 ms interval probe, monitorEventLoopDelay, a GC observer and a yield tracer. */
-export async function measuredDump(vc: Vethcon, netns: string, stream: boolean): Promise<Measured> {
+/** routes.each() or routes.list() under the probes. */
+export function measuredDump(vc: Vethcon, netns: string, stream: boolean): Promise<Measured> {
+  return measured(async () => {
+    if (!stream) return vc.routes.list({ netns });
+    // Streaming: each route is checked and dropped, as a consumer of a huge table would.
+    let count = 0;
+    await vc.routes.each((r: Route) => { if (r.table === 254) count++; }, { netns });
+    return new Array(count);
+  });
+}
+
+/** work() under a 1 ms interval probe, monitorEventLoopDelay, a GC observer and a yield tracer. */
+export async function measured(work: () => Promise<unknown[]>): Promise<Measured> {
   const gcs: PerformanceEntry[] = [];
   const observer = new PerformanceObserver((list) => gcs.push(...list.getEntries()));
   observer.observe({ entryTypes: ['gc'] });
@@ -42,7 +54,7 @@ export async function measuredDump(vc: Vethcon, netns: string, stream: boolean):
     if (now - last > 2) stalls.push([last, now]);
     last = now;
   }, 1);
-  // Trace the socket's yields: it awaits setImmediate between stretches of decoding.
+  // Trace the socket's yields: it awaits setImmediate between stretches of work.
   const slices: [number, number][] = [];
   const realSetImmediate = globalThis.setImmediate;
   let resumed = 0;
@@ -59,15 +71,7 @@ export async function measuredDump(vc: Vethcon, netns: string, stream: boolean):
     histogram.enable();
     globalThis.setImmediate = traced;
     const started = performance.now();
-    let routes: Route[] = [];
-    if (stream) {
-      // Streaming: each route is checked and dropped, as a consumer of a huge table would.
-      let count = 0;
-      await vc.routes.each((r) => { if (r.table === 254) count++; }, { netns });
-      routes = new Array(count);
-    } else {
-      routes = await vc.routes.list({ netns });
-    }
+    const routes = await work();
     const ms = performance.now() - started;
     globalThis.setImmediate = realSetImmediate;
     await new Promise((r) => setTimeout(r, 20)); // a stall at the very end shows up too
@@ -92,7 +96,7 @@ export function diagnose(m: Measured): string {
   const longestSlice = m.slices.reduce((t, [a, b]) => Math.max(t, b - a), 0);
   const gcTotal = m.gcs.reduce((t, g) => t + g.duration, 0);
   return [
-    `dump of ${m.routes.length} routes took ${m.ms.toFixed(0)} ms in ${m.slices.length + 1} slices (longest slice between yields ${longestSlice.toFixed(1)} ms)`,
+    `${m.ms.toFixed(0)} ms in ${m.slices.length + 1} slices (longest slice between yields ${longestSlice.toFixed(1)} ms)`,
     `GC: ${m.gcs.length} pauses, ${gcTotal.toFixed(1)} ms in all, longest ${Math.max(0, ...m.gcs.map((g) => g.duration)).toFixed(1)} ms`,
     'longest gaps of a 1 ms interval:',
     ...lines,

@@ -46,13 +46,31 @@ const recvBuffer = (): Buffer => (recvBuf ??= Buffer.allocUnsafe(RECV_BYTES));
 const ownCopy = (n: number): Uint8Array => Uint8Array.prototype.slice.call(recvBuffer(), 0, n);
 
 const MAX_WAIT_MS = 30_000;
-/** Longest stretch a dump decodes before it lets the event loop run. */
+/** Longest stretch a dump decodes (or a batch sends) before it lets the event loop run. */
 const YIELD_EVERY_MS = 0.5;
-/** Requests per send in a batch: their acks must fit the 1 MiB receive buffer (~1 KiB of skb each). */
+/** Most requests per send in a batch: their acks must fit the 1 MiB receive buffer (~1 KiB of skb each). */
 const BATCH_CHUNK = 256;
+/**
+ * The kernel handles a send's requests before send returns, with the event
+ * loop blocked. A batch sends its first requests in twos to learn what one
+ * costs, then sizes each send to take about this long, and yields to the
+ * loop between sends. (Bigger sends are faster, ~5-10% for 5,000 address
+ * adds on the 2-vCPU test VM, but a 256-request send of them blocks ~20 ms;
+ * sending from another thread did not help there, see bench/README.md.)
+ */
+const SEND_BUDGET_MS = 1.5;
+const FIRST_CHUNK = 2;
+/** Requests per send when replies (echoes, ~4 KiB of skb each) come too: they must fit the receive buffer. */
+const ECHO_CHUNK = 64;
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const yieldToLoop = () => new Promise<void>((r) => setImmediate(r));
+
+/** A batch's other replies than acks (NLM_F_ECHO copies): decoded with `protocol`, passed to `each` with the request's index. */
+export interface BatchReplies {
+  protocol: Protocol;
+  each: (i: number, m: LayoutMessage) => void;
+}
 
 export class NetlinkSocket {
   readonly port: number;
@@ -145,8 +163,10 @@ export class NetlinkSocket {
   }
 
   /**
-   * Send many requests with as few sends as possible, each with its own ack.
-   * Resolves to one entry per request: undefined for success, or its error.
+   * Send many requests in few sends, each with its own ack, sized so that no
+   * send keeps the event loop for much more than SEND_BUDGET_MS, yielding to
+   * it between sends. Resolves to one entry per request: undefined for
+   * success, or its error.
    * `replies`, if given, sees every other message answering request i (an
    * NLM_F_ECHO copy), decoded with its `protocol`; byte values in it are views
    * valid during the call only.
@@ -154,66 +174,93 @@ export class NetlinkSocket {
   batch(
     reqs: Request[],
     describe: (i: number) => string = (i) => `request ${i + 1} of a batch`,
-    replies?: { protocol: Protocol; each: (i: number, m: LayoutMessage) => void },
+    replies?: BatchReplies,
   ): Promise<(NetlinkError | undefined)[]> {
-    const decodeWith = replies?.protocol ?? this.protocol;
     return this.exclusive(async () => {
       const results: (NetlinkError | undefined)[] = new Array(reqs.length).fill(undefined);
-      for (let start = 0; start < reqs.length; start += BATCH_CHUNK) {
-        const chunk = reqs.slice(start, start + BATCH_CHUNK);
-        const w = this.writer.reset();
-        const firstSeq = this.seq + 1;
-        const offsets: number[] = [];
-        const m = { type: 0, flags: 0, seq: 0, port: 0, header: undefined as unknown, attrs: undefined as unknown };
-        for (const req of chunk) {
-          w.pad4();
-          offsets.push(w.pos);
-          // One scratch message for the whole chunk: nothing allocated per request.
-          m.type = req.type; m.flags = req.flags | NLM_F_REQUEST | NLM_F_ACK; m.seq = this.nextSeq(); m.header = req.header; m.attrs = req.attrs;
-          encodeMessage(w, m as LayoutMessage, this.protocol);
+      const most = replies ? ECHO_CHUNK : BATCH_CHUNK;
+      let size = FIRST_CHUNK;
+      let cost = 0; // ms per request: follows a rise at once, a fall slowly (sends vary 2-4x on a busy VM)
+      let sinceYield = performance.now();
+      for (let start = 0; start < reqs.length;) {
+        if (performance.now() - sinceYield > YIELD_EVERY_MS) {
+          await yieldToLoop();
+          sinceYield = performance.now();
         }
-        this.sendWritten();
-        let pending = chunk.length;
-        const since = performance.now();
-        const onAck = (m: Message): void => {
-          const i = ((m.seq - firstSeq) >>> 0);
-          if (i >= chunk.length) return;
-          if (m.type !== NLMSG_ERROR) {
-            replies?.each(start + i, m as LayoutMessage);
-            return;
-          }
-          pending--;
-          const e = m as ErrorMessage;
-          if (e.error < 0) {
-            const bytes = w.buf.subarray(offsets[i], offsets[i] + messageLength(w.buf, offsets[i], w.pos));
-            results[start + i] = NetlinkError.from(e, describe(start + i), bytes, this.protocol);
-          }
-        };
-        while (pending > 0) {
-          // Many acks per call where the FFI allows (recvmmsg); one at a time otherwise, and
-          // where replies are wanted: an echo can outgrow recvmmsg's 4 KiB slots.
-          const many = replies ? -95 : sys.recvMany(this.fd, sys.MSG_DONTWAIT);
-          if (many > 0) {
-            for (let k = 0; k < many; k++) {
-              const from = k * sys.MANY_SLOT_BYTES;
-              forEachMessage(sys.manyData, decodeWith, onAck, from, from + sys.manyLength(k));
-            }
-            continue;
-          }
-          if (many === -EAGAIN) { await this.waitForData('batch', since); continue; }
-          if (many === -90) throw new NetlinkError(90, 'batch', { text: `an answer was larger than ${sys.MANY_SLOT_BYTES} bytes` });
-          if (many === -ENOBUFS) throw new NetlinkError(ENOBUFS, 'batch', { text: 'the socket receive buffer overflowed and acks were lost' });
-          if (many !== -95 && many !== -EINTR) throw new NetlinkError(-many, 'batch');
-          const n = this.recvNow('batch'); // no recvmmsg here (-95): one at a time
-          if (n < 0) { await this.waitForData('batch', since); continue; }
-          forEachMessage(recvBuffer(), decodeWith, onAck, 0, n);
-        }
+        const chunk = reqs.slice(start, start + size);
+        cost = Math.max(await this.sendChunk(chunk, start, results, describe, replies), 0.7 * cost);
+        start += chunk.length;
+        // About SEND_BUDGET_MS of kernel work per send, growing at most twofold from one to the next.
+        size = Math.max(1, Math.min(most, 2 * chunk.length, Math.floor(SEND_BUDGET_MS / Math.max(cost, 1e-3))));
       }
       return results;
     });
   }
 
   // ------------------------------------------------------------ internals
+
+  /**
+   * One send of a batch, then its acks: errors go to results[start + i].
+   * Resolves to the kernel's time per request (sendmsg returns once it has
+   * handled them all), which sizes the next send.
+   */
+  private async sendChunk(
+    chunk: Request[], start: number, results: (NetlinkError | undefined)[], describe: (i: number) => string,
+    replies: BatchReplies | undefined,
+  ): Promise<number> {
+    const decodeWith = replies?.protocol ?? this.protocol;
+    const w = this.writer.reset();
+    const firstSeq = this.seq + 1;
+    const offsets: number[] = [];
+    const m = { type: 0, flags: 0, seq: 0, port: 0, header: undefined as unknown, attrs: undefined as unknown };
+    for (const req of chunk) {
+      w.pad4();
+      offsets.push(w.pos);
+      // One scratch message for the whole chunk: nothing allocated per request.
+      m.type = req.type; m.flags = req.flags | NLM_F_REQUEST | NLM_F_ACK; m.seq = this.nextSeq(); m.header = req.header; m.attrs = req.attrs;
+      encodeMessage(w, m as LayoutMessage, this.protocol);
+    }
+    const sent = performance.now();
+    this.sendWritten();
+    const perRequestMs = (performance.now() - sent) / chunk.length;
+    let pending = chunk.length;
+    const onAck = (m: Message): void => {
+      const i = ((m.seq - firstSeq) >>> 0);
+      if (i >= chunk.length) return;
+      if (m.type !== NLMSG_ERROR) {
+        replies?.each(start + i, m as LayoutMessage);
+        return;
+      }
+      pending--;
+      const e = m as ErrorMessage;
+      if (e.error < 0) {
+        const bytes = w.buf.subarray(offsets[i], offsets[i] + messageLength(w.buf, offsets[i], w.pos));
+        results[start + i] = NetlinkError.from(e, describe(start + i), bytes, this.protocol);
+      }
+    };
+    const since = performance.now();
+    while (pending > 0) {
+      // Many acks per call where the FFI allows (recvmmsg); one at a time otherwise, and
+      // where replies are wanted: an echo can outgrow recvmmsg's 4 KiB slots.
+      const many = replies ? -95 : sys.recvMany(this.fd, sys.MSG_DONTWAIT);
+      if (many > 0) {
+        for (let k = 0; k < many; k++) {
+          const from = k * sys.MANY_SLOT_BYTES;
+          forEachMessage(sys.manyData, decodeWith, onAck, from, from + sys.manyLength(k));
+        }
+        continue;
+      }
+      if (many === -EAGAIN) { await this.waitForData('batch', since); continue; }
+      if (many === -90) throw new NetlinkError(90, 'batch', { text: `an answer was larger than ${sys.MANY_SLOT_BYTES} bytes` });
+      if (many === -ENOBUFS) throw new NetlinkError(ENOBUFS, 'batch', { text: 'the socket receive buffer overflowed and acks were lost' });
+      if (many !== -95 && many !== -EINTR) throw new NetlinkError(-many, 'batch');
+      const n = this.recvNow('batch'); // no recvmmsg here (-95): one at a time
+      if (n < 0) { await this.waitForData('batch', since); continue; }
+      forEachMessage(recvBuffer(), decodeWith, onAck, 0, n);
+    }
+    return perRequestMs;
+  }
+
 
   private nextSeq(): number {
     this.seq = (this.seq + 1) >>> 0 || 1;
