@@ -261,7 +261,6 @@ export class NetlinkSocket {
     return perRequestMs;
   }
 
-
   private nextSeq(): number {
     this.seq = (this.seq + 1) >>> 0 || 1;
     return this.seq;
