@@ -338,16 +338,29 @@ export function decodeText(b: Uint8Array, off: number, end: number): string {
     const slot = (n * 31 + b[off] * 7 + b[off + (n >> 1)] * 3 + b[end - 1]) & (TEXT_CACHE_SIZE - 1);
     const cached = textCache[slot];
     if (cached !== undefined && cached.length === n && sameText(cached, b, off)) return cached;
-    let s = '';
-    for (let i = off; i < end; i++) {
-      const c = b[i];
-      if (c >= 0x80) return utf8.decode(b.subarray(off, end));
-      s += String.fromCharCode(c);
-    }
+    for (let i = off; i < end; i++) if (b[i] >= 0x80) return utf8.decode(b.subarray(off, end));
+    // Eight characters per call: a name of up to 8 is one allocation, not one string per character.
+    let s = ascii8(b, off, n < 8 ? n : 8);
+    for (let i = off + 8; i < end; i += 8) s += ascii8(b, i, end - i < 8 ? end - i : 8);
     textCache[slot] = s;
     return s;
   }
   return utf8.decode(b.subarray(off, end));
+}
+
+/** n (1..8) ASCII bytes from b[o] as one string. */
+function ascii8(b: Uint8Array, o: number, n: number): string {
+  const c = String.fromCharCode;
+  switch (n) {
+    case 1: return c(b[o]);
+    case 2: return c(b[o], b[o + 1]);
+    case 3: return c(b[o], b[o + 1], b[o + 2]);
+    case 4: return c(b[o], b[o + 1], b[o + 2], b[o + 3]);
+    case 5: return c(b[o], b[o + 1], b[o + 2], b[o + 3], b[o + 4]);
+    case 6: return c(b[o], b[o + 1], b[o + 2], b[o + 3], b[o + 4], b[o + 5]);
+    case 7: return c(b[o], b[o + 1], b[o + 2], b[o + 3], b[o + 4], b[o + 5], b[o + 6]);
+    default: return c(b[o], b[o + 1], b[o + 2], b[o + 3], b[o + 4], b[o + 5], b[o + 6], b[o + 7]);
+  }
 }
 
 function sameText(s: string, b: Uint8Array, off: number): boolean {

@@ -8,6 +8,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeMessages, messageLength, u16At, formatIPv4, formatIPv4Prefix } from '../../src/netlink/index.js';
 import { readLink, readRoute } from '../../src/api/readers.js';
+import { decodeText } from '../../src/netlink/bytes.js';
 import { toLink, toRoute } from '../../src/api/convert.js';
 import { SUMMARY } from '../../src/api/summary.js';
 import { loadFixtures, bytesOf, repoRoot } from '../support/fixtures.js';
@@ -154,6 +155,26 @@ describe('formatIPv4Prefix', () => {
       else b[3] = (b[3] + 1) & 255;
       const len = Math.floor(rand() * 256);
       assert.equal(formatIPv4Prefix(b, 0, len), `${formatIPv4(b, 0)}/${len}`);
+    }
+  });
+});
+
+describe('decodeText', () => {
+  it("gives what Buffer's UTF-8 decoding gives, for every length up to 40, ASCII and not, cached and not", () => {
+    const rand = prng(11);
+    const seen: Uint8Array[] = [];
+    for (let i = 0; i < 20_000; i++) {
+      // Mostly fresh ASCII names; some repeats (the cache's hit path); some with bytes >= 0x80.
+      let b: Uint8Array;
+      if (seen.length > 0 && i % 5 === 0) b = seen[Math.floor(rand() * seen.length)];
+      else {
+        const n = Math.floor(rand() * 41);
+        b = Uint8Array.from({ length: n }, () => (i % 7 === 0 ? Math.floor(rand() * 256) : 32 + Math.floor(rand() * 95)));
+        if (seen.length < 500) seen.push(b);
+      }
+      const padded = new Uint8Array(b.length + 6);
+      padded.set(b, 3);
+      assert.equal(decodeText(padded, 3, 3 + b.length), Buffer.from(b).toString('utf8'), `bytes ${Buffer.from(b).toString('hex')}`);
     }
   });
 });
