@@ -76,6 +76,28 @@ const textOf = (codec: typeof cstring, b: Uint8Array, p: number, n: number): str
   return s === RAW ? undefined : (s as string);
 };
 
+/** One shared `{ kind }` per kind: what IFLA_LINKINFO decodes to when it holds only IFLA_INFO_KIND. */
+const KIND_ONLY = new Map<string, { kind: string }>();
+
+/**
+ * IFLA_LINKINFO at b[v, v+vn) when it is exactly one IFLA_INFO_KIND (a veth,
+ * in a dump): the shared `{ kind }` that decodeAttrs would build; otherwise
+ * undefined, and the caller decodes it in full.
+ */
+function kindOnly(b: Uint8Array, v: number, vn: number): { kind: string } | undefined {
+  if (vn < 4) return undefined;
+  const n = u16At(b, v);
+  if (u16At(b, v + 2) !== 1 || n < 4 || ((n + 3) & ~3) !== vn) return undefined;
+  const kind = textOf(string, b, v + 4, n - 4);
+  if (kind === undefined) return undefined;
+  let info = KIND_ONLY.get(kind);
+  if (!info) {
+    info = { kind };
+    if (KIND_ONLY.size < 64) KIND_ONLY.set(kind, info);
+  }
+  return info;
+}
+
 /** An RTM_NEWLINK message at b[off, off+len) as a Link. */
 export function readLink(b: Uint8Array, off: number, len: number): Link {
   const end = off + len;
@@ -101,7 +123,7 @@ export function readLink(b: Uint8Array, off: number, len: number): Link {
       case 10: ok = master === undefined && vn === 4; master = u32At(b, v); break;
       case 13: ok = txqlen === undefined && vn === 4; txqlen = u32At(b, v); break;
       case 16: ok = operstate === undefined && vn === 1; operstate = b[v]; break;
-      case 18: ok = linkinfo === undefined; linkinfo = decodeAttrs(LINKINFO, b, v, v + vn, 1); break;
+      case 18: ok = linkinfo === undefined; linkinfo = kindOnly(b, v, vn) ?? decodeAttrs(LINKINFO, b, v, v + vn, 1); break;
       case 20: ok = alias === undefined && (alias = textOf(string, b, v, vn)) !== undefined; break;
       case 27: ok = group === undefined && vn === 4; group = u32At(b, v); break;
       case 37: ok = netnsid === undefined && vn === 4; netnsid = s32At(b, v); break;

@@ -145,6 +145,39 @@ for (const [what, type, hdr, read, to] of [
   });
 }
 
+describe('dump reader for links: IFLA_LINKINFO read in place', () => {
+  it('gives what decoding gives when the nested kind is changed, flagged, repeated, cut or joined by more (fixed seed)', () => {
+    const rand = prng(23);
+    const int = (n: number) => Math.floor(rand() * n);
+    const withInfo = messagesOf(RTM_NEWLINK).filter((b) => attributes(b, 16).some(([at]) => u16At(b, at + 2) === 18));
+    assert.ok(withInfo.length >= 10, `only ${withInfo.length} captured links with IFLA_LINKINFO`);
+    const slow = general(toLink);
+    let checked = 0;
+    for (let i = 0; i < 20_000; i++) {
+      const o = withInfo[int(withInfo.length)];
+      const [at, n] = attributes(o, 16).find(([a]) => u16At(o, a + 2) === 18)!;
+      let inner = o.slice(at + 4, at + n);
+      const innerN = inner.length >= 4 ? u16At(inner, 0) : 0;
+      switch (int(6)) {
+        case 0: if (inner.length > 4) inner[4 + int(Math.min(8, inner.length - 4))] = int(256); break; // the kind's bytes
+        case 1: if (inner.length >= 4) inner[3] |= [0x80, 0x40][int(2)]; break; // flag bits on its type
+        case 2: inner = Uint8Array.from([...inner, ...inner.subarray(0, (innerN + 3) & ~3)]); break; // kind twice
+        case 3: inner = inner.slice(0, Math.max(0, inner.length - 1 - int(4))); break; // cut
+        case 4: if (inner.length >= 4) { const m = Math.max(4, innerN + [-1, 1, -4][int(3)]); inner[0] = m & 0xff; inner[1] = m >> 8; } break; // its length
+        default: inner = Uint8Array.from([...inner, 8, 0, 5, 0, 1, 2, 3, 4]); // another attribute after it
+      }
+      const outer = new Uint8Array((4 + inner.length + 3) & ~3);
+      outer.set(inner, 4);
+      outer[0] = (4 + inner.length) & 0xff; outer[1] = (4 + inner.length) >> 8; outer[2] = 18;
+      const c = splice(o, at, (n + 3) & ~3, outer);
+      c[0] = c.length & 0xff; c[1] = (c.length >> 8) & 0xff; c[2] = 0; c[3] = 0;
+      assert.deepStrictEqual(outcome(() => readLink(c, 0, c.length)), outcome(() => slow(c)), Buffer.from(c).toString('hex'));
+      checked++;
+    }
+    assert.equal(checked, 20_000);
+  });
+});
+
 describe('formatIPv4Prefix', () => {
   it('gives formatIPv4 + "/" + len for every prefix length and varied addresses, in and out of order', () => {
     const rand = prng(7);
