@@ -54,7 +54,7 @@ const BATCH_CHUNK = 256;
  * The kernel handles a send's requests before send returns, with the event
  * loop blocked. A batch sends its first requests in twos to learn what one
  * costs, then sizes each send to take about this long, and yields to the
- * loop between sends. (Bigger sends are faster, ~5-10% for 5,000 address
+ * loop between sends. (Bigger sends are faster, ~5-15% for 5,000 address
  * adds on the 2-vCPU test VM, but a 256-request send of them blocks ~20 ms;
  * sending from another thread did not help there, see bench/README.md.)
  */
