@@ -192,3 +192,5 @@ export const EPERM = 1;
 export const ENOENT = 2;
 export const EEXIST = 17;
 export const ENOBUFS = 105;
+export const EMSGSIZE = 90;
+export const EOPNOTSUPP = 95;

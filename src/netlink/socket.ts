@@ -11,15 +11,13 @@
 import * as sys from './sys.js';
 import { Writer, u16At, u32At } from './bytes.js';
 import { NetlinkError } from './kernel-error.js';
+import { EAGAIN, EINTR, EMSGSIZE, ENOBUFS, EOPNOTSUPP } from './errno.js';
 import type { Request } from './request.js';
 import {
   decodeMessages, encodeMessage, forEachMessage, messageLength, NLMSG_DONE, NLMSG_ERROR, NLM_F_ACK, NLM_F_DUMP, NLM_F_DUMP_INTR,
   NLM_F_REQUEST, type ErrorMessage, type LayoutMessage, type Message, type Protocol,
 } from './message.js';
 
-const EAGAIN = 11;
-const EINTR = 4;
-const ENOBUFS = 105;
 
 export type { Request };
 
@@ -242,7 +240,7 @@ export class NetlinkSocket {
     while (pending > 0) {
       // Many acks per call where the FFI allows (recvmmsg); one at a time otherwise, and
       // where replies are wanted: an echo can outgrow recvmmsg's 4 KiB slots.
-      const many = replies ? -95 : sys.recvMany(this.fd, sys.MSG_DONTWAIT);
+      const many = replies ? -EOPNOTSUPP : sys.recvMany(this.fd, sys.MSG_DONTWAIT);
       if (many > 0) {
         for (let k = 0; k < many; k++) {
           const from = k * sys.MANY_SLOT_BYTES;
@@ -251,10 +249,10 @@ export class NetlinkSocket {
         continue;
       }
       if (many === -EAGAIN) { await this.waitForData('batch', since); continue; }
-      if (many === -90) throw new NetlinkError(90, 'batch', { text: `an answer was larger than ${sys.MANY_SLOT_BYTES} bytes` });
+      if (many === -EMSGSIZE) throw new NetlinkError(EMSGSIZE, 'batch', { text: `an answer was larger than ${sys.MANY_SLOT_BYTES} bytes` });
       if (many === -ENOBUFS) throw new NetlinkError(ENOBUFS, 'batch', { text: 'the socket receive buffer overflowed and acks were lost' });
-      if (many !== -95 && many !== -EINTR) throw new NetlinkError(-many, 'batch');
-      const n = this.recvNow('batch'); // no recvmmsg here (-95): one at a time
+      if (many !== -EOPNOTSUPP && many !== -EINTR) throw new NetlinkError(-many, 'batch');
+      const n = this.recvNow('batch'); // no recvmmsg here (EOPNOTSUPP): one at a time
       if (n < 0) { await this.waitForData('batch', since); continue; }
       forEachMessage(recvBuffer(), decodeWith, onAck, 0, n);
     }
@@ -391,6 +389,6 @@ function dumpFailure(m: Message, operation: string): NetlinkError | undefined {
 
 /** A datagram's size (recv with MSG_TRUNC), if the buffer held all of it. */
 function fits(n: number, buf: Uint8Array, operation: string): number {
-  if (n > buf.length) throw new NetlinkError(90 /* EMSGSIZE */, operation, { text: `reply of ${n} bytes was larger than the ${buf.length}-byte receive buffer` });
+  if (n > buf.length) throw new NetlinkError(EMSGSIZE, operation, { text: `reply of ${n} bytes was larger than the ${buf.length}-byte receive buffer` });
   return n;
 }

@@ -27,7 +27,7 @@ import { createRequire } from 'node:module';
 import { isMainThread } from 'node:worker_threads';
 import type { ArrayConstructorOptions, DataType, FFITypeTag, load as ffiLoad, open as ffiOpen } from 'ffi-rs';
 import { formatIPv4, parseIPv4 } from './bytes.js';
-import { EINTR, errnoName, errnoText, EPERM } from './errno.js';
+import { EINTR, EMSGSIZE, EOPNOTSUPP, errnoName, errnoText, EPERM } from './errno.js';
 import { ffiBindingPath, setFfiBindingPath } from './binding-path.js';
 
 // ---------------------------------------------------------------- constants
@@ -460,12 +460,12 @@ function manyReady(): boolean {
  * not silently cut.
  */
 export function recvMany(fd: number, flags: number): number {
-  if (!manyReady()) return -95; // EOPNOTSUPP: no addresses here; the caller reads one at a time
+  if (!manyReady()) return -EOPNOTSUPP; // no addresses here; the caller reads one at a time
   const v = C.recvmmsg.paramsValue;
   v[0] = fd; v[1] = manyHeadersAddress; v[2] = MANY_SLOTS; v[3] = flags; v[4] = 0;
   const n = invoke(C.recvmmsg);
   for (let i = 0; i < n; i++) {
-    if (manyHeaders.readUInt32LE(i * MMSGHDR_BYTES + MSGHDR_FLAGS_AT) & MSG_TRUNC) return -90; // EMSGSIZE
+    if (manyHeaders.readUInt32LE(i * MMSGHDR_BYTES + MSGHDR_FLAGS_AT) & MSG_TRUNC) return -EMSGSIZE;
   }
   return n;
 }
