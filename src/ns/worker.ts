@@ -4,9 +4,20 @@
 // (pool.ts). Tiny on purpose: the worker boots while the main thread loads
 // everything else, and usually finds go already said.
 
+import { writeSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { setFfiBindingPath } from '../netlink/binding-path.js';
 import { readGateBinding, type WorkerData } from './protocol.js';
+
+// Started with stderr: true (spawn.ts), so nothing pipes this thread's stderr
+// to the process's: what it prints (a Node warning, say) goes to fd 2 here.
+process.stderr.write = ((chunk: string | Uint8Array, ...rest: unknown[]): boolean => {
+  try {
+    writeSync(2, typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  } catch { /* stderr is gone: nowhere left to say so */ }
+  (rest.find((r) => typeof r === 'function') as (() => void) | undefined)?.();
+  return true;
+}) as typeof process.stderr.write;
 
 const port = parentPort;
 if (!port) throw new Error('src/ns/worker.js must run as a worker thread');

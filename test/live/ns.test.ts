@@ -313,6 +313,23 @@ describe('ns: namespace threads (live, root)', function () {
     }
   });
 
+  it("passes what a worker prints on stderr to the process's stderr, though nothing pipes it (stderr: true)", () => {
+    const workerUrl = new URL('../../src/ns/worker.js', import.meta.url).href;
+    // The worker module, then a Node warning from that thread (printed through its process.stderr).
+    const inWorker = `import(${JSON.stringify(workerUrl)}).then(() => {
+      process.emitWarning('vethcon-test: printed by the worker');
+      setTimeout(() => require('node:worker_threads').parentPort.postMessage('printed'), 50);
+    });`;
+    const script = `
+      const { Worker } = require('node:worker_threads');
+      const w = new Worker(${JSON.stringify(inWorker)}, { eval: true, execArgv: [], stdout: true, stderr: true });
+      w.on('message', (m) => { if (m === 'printed') process.exit(0); });
+      w.on('error', (e) => { console.log('error', e.message); process.exit(1); });`;
+    const result = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 10000 });
+    assert.equal(result.status, 0, result.stdout + result.stderr);
+    assert.match(result.stderr, /vethcon-test: printed by the worker/);
+  });
+
   it('lets the process exit promptly while the pool is idle', function () {
     requireRoot(this);
     const poolUrl = new URL('../../src/ns/index.js', import.meta.url).href;
