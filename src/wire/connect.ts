@@ -124,8 +124,9 @@ async function wire(vc: Vethcon, a: EndSpec, b: EndSpec, ea: ResolvedEndpoint, e
     // Both ifindexes from the kernel's echo of the new link; looked up where it sent none.
     indexA = echo?.ifindex ?? await na.ifindex(a.ifname);
     const indexB = echo?.link ?? await nb.ifindex(b.ifname);
-    await configure(vc, na, ea, a, indexA);
-    await configure(vc, nb, eb, b, indexB, { up: true });
+    // Both ends at once, each on its own namespace's socket; the first failure is the one reported.
+    const configured = await Promise.allSettled([configure(vc, na, ea, a, indexA), configure(vc, nb, eb, b, indexB, { up: true })]);
+    for (const c of configured) if (c.status === 'rejected') throw c.reason;
     for (const e of [ea, eb]) {
       if (!(await containerStillThere(e))) throw new Error(`${e.label} stopped while it was being wired`);
     }
