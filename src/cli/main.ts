@@ -34,12 +34,13 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
     json = 'json' in cmd && cmd.json;
     return await run(cmd, options);
   } catch (e) {
-    const err = e as Error & { code?: string };
+    const err = e as Error & { code?: string; errnoCode?: string };
     const usage = USAGE_ERRORS.has(err.name) || (err.name === 'NetnsError' && NETNS_USAGE_CODES.has(err.code ?? ''));
     const code = usage ? EXIT_USAGE : EXIT_FAILED;
     if (json) process.stdout.write(JSON.stringify({ ok: false, error: { kind: err.name, code: err.code, message: err.message } }) + '\n');
     process.stderr.write(`vethcon: ${err.message}\n`);
     if (err.name === 'UsageError') process.stderr.write("Try 'vethcon --help' for the syntax and examples.\n");
+    if (err.code === 'EPERM' || err.errnoCode === 'EPERM') process.stderr.write('vethcon needs root (CAP_SYS_ADMIN to enter namespaces, CAP_NET_ADMIN to change links).\n');
     if (!usage && process.env.VETHCON_DEBUG) process.stderr.write(`${err.stack}\n`);
     return code;
   }

@@ -33,6 +33,9 @@ let poisoned = starter !== undefined && !sameNetns(home, starter);
 
 function returnHomeAndVerify(): boolean {
   try {
+    // Still home if entering failed: no setns then, which would need the very
+    // privilege (CAP_SYS_ADMIN) whose lack may be why entering failed.
+    if (sameNetns(threadNetns(), home)) return true;
     sys.setns(homeFd, sys.CLONE_NEWNET);
     return sameNetns(threadNetns(), home);
   } catch {

@@ -37,6 +37,7 @@ export async function e2eProblems(): Promise<string[]> {
   if (ipj.status !== 0 || !ipj.stdout.trim().startsWith('[')) problems.push(`\`ip -j link show lo\` does not work (${(ipj.error?.message ?? ipj.stderr ?? '').trim()}); install iproute2`);
   const ns = spawnSync('nsenter', ['--version'], { encoding: 'utf8' });
   if (ns.status !== 0) problems.push('nsenter is missing (util-linux)');
+  if (spawnSync('setpriv', ['--version']).status !== 0) problems.push('setpriv is missing (util-linux)');
   if (!existsSync(CLI)) problems.push(`${CLI} is missing: build with npm run build`);
   if (!(await dockerAvailable())) problems.push(DOCKER_UNAVAILABLE);
   return problems;
@@ -79,10 +80,15 @@ function cliEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
  * `onStderr` sees stderr as it arrives (the fault tests use it); `cli`: another
  * build of the command (CLI_ESM).
  */
-export function vethcon(args: string[], opts: { env?: Record<string, string>; timeoutMs?: number; onStderr?: (all: string) => void; cli?: string } = {}): Promise<CliResult> {
+export function vethcon(
+  args: string[],
+  opts: { env?: Record<string, string>; timeoutMs?: number; onStderr?: (all: string) => void; cli?: string; wrap?: string[] } = {},
+): Promise<CliResult> {
   const t0 = Date.now();
+  // `wrap`: a command that runs ours, e.g. setpriv dropping capabilities.
+  const argv = [...(opts.wrap ?? []), process.execPath, opts.cli ?? CLI, ...args];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [opts.cli ?? CLI, ...args], { env: cliEnv(opts.env), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(argv[0]!, argv.slice(1), { env: cliEnv(opts.env), stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
