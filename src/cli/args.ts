@@ -98,6 +98,10 @@ function parseEnd(type: EndpointNs['type'], text: string, flag: string): EndInpu
   if (text.includes(',') || !needsTarget || type === 'path') {
     const parts = text.split(',');
     if (needsTarget) target = parts.shift() ?? '';
+    // No container name or PID has a colon; a netns name could, but `-N` could not name it again.
+    if (type !== 'path' && target.includes(':')) {
+      throw new UsageError(`${flag} ${text}: the colon form and the comma form do not mix; expected ${exampleOf(flag)}`);
+    }
     rest = parts;
   } else {
     const first = text.indexOf(':');

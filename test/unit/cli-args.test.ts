@@ -82,6 +82,9 @@ describe('CLI arguments', () => {
     [['-D', 'c1,l', '-n', 'a:x', '-n', 'b:y'], /not both/],
     [['-d', 'bad name!:x', '-n', 'b:y'], /container name/],
     [['stray'], /unexpected argument/],
+    [['-n', 'a:x,mtu=1400', '-n', 'b:y'], /-n a:x,mtu=1400: the colon form and the comma form do not mix/],
+    [['-d', 'c1:x,10.0.0.1/24', '-n', 'b:y'], /do not mix/],
+    [['-p', '123:x,mtu=1400', '-n', 'b:y'], /do not mix/],
   ];
   for (const [argv, why] of bad) {
     it(`rejects ${argv.join(' ')}`, () => {
