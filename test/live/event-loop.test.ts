@@ -2,7 +2,7 @@
 // loaded with `ip -batch`, then streamed (routes.each) and listed
 // (routes.list), then 5,000 addresses added and deleted in batches, while a
 // 1 ms interval timer runs. The socket yields to the loop every 0.5 ms while
-// it decodes, and between a batch's sends (each sized to ~2 ms of kernel
+// it decodes, and between a batch's sends (each sized to ~1.5 ms of kernel
 // work), so the timer keeps firing; work that never yields lets it fire at
 // most once. How long the loop is blocked is measured
 // by bench/event-loop (a bench, not a test: wall-clock figures on a shared VM
