@@ -27,11 +27,12 @@
 // mostly go. The build writes the main one by running a dry run of the CLI
 // (no root needed); a run that finds a cache missing or rejected (another
 // Node version), or that loaded more modules than the run that wrote it,
-// writes it again, on exit (the worker: after its first answer), if it may
+// writes it again, on exit (the worker: once it has handled its first
+// request, before it answers, as the command may end the process then), if it may
 // write dist/. Caches live only in dist/, which only whoever may change the
 // code itself can write.
 
-import { existsSync, readFileSync, realpathSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import { builtinModules, createRequire } from 'node:module';
 import { execFileSync } from 'node:child_process';
 import { dirname, join, relative, resolve, sep } from 'node:path';
@@ -241,6 +242,9 @@ function bundle({ entry, out, rest, saveCache = 'exit', shebang = false, tail })
   }
   return built;
 }
+
+// A save cut short (a process killed while it wrote) leaves its file aside: not in a fresh build.
+for (const f of readdirSync(DIST)) if (/^vethcon.*\.cache\.\d+\.tmp$/.test(f)) rmSync(join(DIST, f), { force: true });
 
 const built = [
   ...bundle({ entry: 'src/ns/worker.js', out: 'vethcon-worker.cjs', rest: 'vethcon-worker-rest.js', saveCache: 'hook', tail: (entry) => `__vcLoad(${entry});` }),

@@ -200,20 +200,23 @@ function handle(request: WorkerRequest): WorkerReply {
 }
 
 // The one-file build's code cache of this worker's code (scripts/bundle.mjs),
-// to write once the first answer is out (so it holds the functions a request
-// compiles); absent in the ES module build, or when the cache is good.
+// to write once a first request has been handled (so it holds the functions a
+// request compiles); absent in the ES module build, or when the cache is good.
 const CODE_CACHE = Symbol.for('vethcon.saveCodeCache');
 
 /** Answer requests on `port`, after saying where home is. */
 export function serve(port: MessagePort): void {
   port.on('message', (request: WorkerRequest | WorkerGo) => {
     if ('go' in request) return; // said already (worker.ts)
-    port.postMessage(handle(request));
+    const reply = handle(request);
+    // Before the answer, not after: the command exits (exit_group) as soon as
+    // it has what it needs, which would cut a save short and leave its file.
     const save = (globalThis as Record<symbol, unknown>)[CODE_CACHE];
     if (typeof save === 'function') {
       delete (globalThis as Record<symbol, unknown>)[CODE_CACHE];
       save();
     }
+    port.postMessage(reply);
   });
   port.postMessage({ ready: true, home, homeFd } satisfies WorkerReady);
 }

@@ -5,7 +5,7 @@
 // oracle is `ip -j`. Needs root (no Docker).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ipJson, LiveNamespaces, requireRoot } from '../live/live-helpers.js';
 import { show, vethcon } from './cli-helpers.js';
@@ -67,11 +67,13 @@ describe('e2e: the one-file build (dist/vethcon.cjs)', function () {
         const r = await vethcon(['-n', `${a}:cc1:10.30.1.1/24`, '-n', `${b}:cc2:10.30.1.2/24`]);
         assert.equal(r.code, 0, show(r));
         assert.equal(r.stderr, '', show(r));
+        // Both written before the process ended, the worker's too (it saves before it answers).
         for (const file of [MAIN_CACHE, WORKER_CACHE]) {
           const written = readFileSync(file);
           assert.equal(written.toString('latin1', 0, 4), 'VCC1', file);
           assert.ok(written.length > 1000, `${file}: ${written.length} bytes`);
         }
+        assert.deepEqual(readdirSync(DIST).filter((f) => f.endsWith('.tmp')), [], 'no save was cut short');
       }));
       assert.deepEqual(addresses(a).get('cc1'), { up: true, cidrs: ['10.30.1.1/24'] });
       assert.deepEqual(addresses(b).get('cc2'), { up: true, cidrs: ['10.30.1.2/24'] });
