@@ -8,5 +8,5 @@ export type { NetnsTarget } from './api/sockets.js';
 export type { Link, Address, Route, Neighbour, NextHop } from './api/convert.js';
 export { NetlinkError } from './netlink/kernel-error.js';
 export { NetnsError, NamespaceThreads, type NetnsRef } from './ns/index.js';
-export { connect, disconnect, ConflictError, NotFoundError, WiringError, type EndResult, type ConnectOptions } from './wire/connect.js';
+export { connect, disconnect, ConflictError, InterruptedError, NotFoundError, WiringError, type EndResult, type ConnectOptions } from './wire/connect.js';
 export type { EndInput, EndpointNs } from './wire/schema.js';

@@ -31,5 +31,6 @@ Examples:
   vethcon -N red,veth0               delete veth0 from netns red
 
 Exit status: 0 done; 2 usage or validation error (nothing was changed);
-1 failure while wiring (everything done was undone).
+1 failure while wiring (everything done was undone); 130, 143, 129 stopped
+by Ctrl-C, SIGTERM or SIGHUP (at its next step, undoing what it did).
 `;

@@ -11,6 +11,28 @@ const EXIT_OK = 0;
 const EXIT_FAILED = 1;
 const EXIT_USAGE = 2;
 
+/** 128 + the signal's number, for a command stopped by one of these. */
+const SIGNAL_EXIT: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 };
+
+/**
+ * Ctrl-C (SIGINT), SIGTERM or SIGHUP while the command may change things: the
+ * first one stops it at its next step, where what it did is undone, and the
+ * exit code is 128 + the signal's number; a second one ends the process at
+ * once (for a command stuck waiting, say on a Docker engine).
+ */
+function catchSignals(): { signal: AbortSignal; caught: () => NodeJS.Signals | undefined; release: () => void } {
+  const controller = new AbortController();
+  let caught: NodeJS.Signals | undefined;
+  const on = (sig: NodeJS.Signals): void => {
+    if (caught) process.exit(SIGNAL_EXIT[sig]);
+    caught = sig;
+    controller.abort(new Error(`interrupted (${sig})`));
+  };
+  const signals = Object.keys(SIGNAL_EXIT) as NodeJS.Signals[];
+  for (const sig of signals) process.on(sig, on);
+  return { signal: controller.signal, caught: () => caught, release: () => signals.forEach((sig) => process.off(sig, on)) };
+}
+
 /** Errors that mean "nothing was changed because the request itself is wrong". */
 const USAGE_ERRORS = new Set(['UsageError', 'ValidationError', 'ConflictError', 'NotFoundError', 'DockerError']);
 const NETNS_USAGE_CODES = new Set(['ENONETNS', 'EBADNAME', 'EEXIST']);
@@ -29,24 +51,29 @@ export interface MainOptions {
 
 export async function main(argv: string[], options: MainOptions = {}): Promise<number> {
   let json = argv.includes('--json');
+  let signals: ReturnType<typeof catchSignals> | undefined;
   try {
     const cmd = parseArgs(argv);
     json = 'json' in cmd && cmd.json;
-    return await run(cmd, options);
+    if ((cmd.action === 'connect' || cmd.action === 'delete') && !cmd.dryRun) signals = catchSignals();
+    return await run(cmd, options, signals?.signal);
   } catch (e) {
     const err = e as Error & { code?: string; errnoCode?: string };
     const usage = USAGE_ERRORS.has(err.name) || (err.name === 'NetnsError' && NETNS_USAGE_CODES.has(err.code ?? ''));
-    const code = usage ? EXIT_USAGE : EXIT_FAILED;
+    const caught = signals?.caught();
+    const code = caught ? SIGNAL_EXIT[caught]! : usage ? EXIT_USAGE : EXIT_FAILED;
     if (json) process.stdout.write(JSON.stringify({ ok: false, error: { kind: err.name, code: err.code, message: err.message } }) + '\n');
     process.stderr.write(`vethcon: ${err.message}\n`);
     if (err.name === 'UsageError') process.stderr.write("Try 'vethcon --help' for the syntax and examples.\n");
     if (err.code === 'EPERM' || err.errnoCode === 'EPERM') process.stderr.write('vethcon needs root (CAP_SYS_ADMIN to enter namespaces, CAP_NET_ADMIN to change links).\n');
     if (!usage && process.env.VETHCON_DEBUG) process.stderr.write(`${err.stack}\n`);
     return code;
+  } finally {
+    signals?.release();
   }
 }
 
-async function run(cmd: Command, options: MainOptions): Promise<number> {
+async function run(cmd: Command, options: MainOptions, signal?: AbortSignal): Promise<number> {
   const threads = options.threads;
   switch (cmd.action) {
     case 'help':
@@ -67,8 +94,12 @@ async function run(cmd: Command, options: MainOptions): Promise<number> {
         // It says on stderr when the pause starts, so a test knows validation is done.
         beforeWiring: pause > 0 ? () => {
           process.stderr.write(`vethcon: VETHCON_TEST_PAUSE_BEFORE_WIRING_MS: validated; pausing ${pause} ms before wiring\n`);
-          return new Promise((r) => setTimeout(r, pause));
+          return new Promise((r) => {
+            const timer = setTimeout(r, pause);
+            signal?.addEventListener('abort', () => { clearTimeout(timer); r(undefined); }, { once: true });
+          });
         } : undefined,
+        signal,
       }).finally(() => (options.exitWhenDone ? undefined : client.close()));
       if (cmd.json) process.stdout.write(JSON.stringify({ ok: true, ...result }) + '\n');
       else {
@@ -83,7 +114,7 @@ async function run(cmd: Command, options: MainOptions): Promise<number> {
         for (const e of cmd.ends) process.stdout.write(`would delete ${e.ifname} in ${(await import('../wire/endpoint.js')).describeEndpoint(e.ns)}\n`);
         return EXIT_OK;
       }
-      const { disconnect } = await import('../wire/connect.js');
+      const { disconnect, InterruptedError } = await import('../wire/connect.js');
       const { Vethcon } = await import('../api/client.js');
       const client = new Vethcon({ threads });
       const done: { endpoint: string; ifname: string; note?: string }[] = [];
@@ -92,6 +123,11 @@ async function run(cmd: Command, options: MainOptions): Promise<number> {
         // second one changes nothing (exit 2 means exactly that).
         for (const e of cmd.ends) await disconnect(e.ns, e.ifname, { client, checkOnly: true });
         for (const e of cmd.ends) {
+          if (signal?.aborted) {
+            const why = (signal.reason as Error).message;
+            if (!done.length) throw new InterruptedError(`${why}: stopped before any change, nothing was done`);
+            throw Object.assign(new Error(`${why}; already deleted: ${done.map((d) => `${d.ifname} in ${d.endpoint}`).join(', ')}`), { name: 'DeleteError' });
+          }
           try {
             done.push(await disconnect(e.ns, e.ifname, { client }));
           } catch (err) {

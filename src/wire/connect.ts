@@ -29,6 +29,11 @@ export class NotFoundError extends Error {
   readonly code = 'ENOENT';
 }
 
+/** `signal` was aborted before the first change: nothing was done. */
+export class InterruptedError extends Error {
+  override name = 'InterruptedError';
+}
+
 /** A failure after changes began; everything done was undone (or `undoFailed` says what was left). */
 export class WiringError extends Error {
   override name = 'WiringError';
@@ -51,6 +56,14 @@ export interface ConnectOptions {
   client?: Vethcon;
   /** Called after validation, before the first change (tests use it to inject faults). */
   beforeWiring?: () => Promise<void>;
+  /** Called once the pair exists, before it is configured (tests use it to inject faults). */
+  afterCreate?: () => Promise<void>;
+  /**
+   * Stop at the next step: before the first change, with nothing done
+   * (InterruptedError); after it, with the pair removed again (WiringError).
+   * Once connect() has resolved, the pair stays.
+   */
+  signal?: AbortSignal;
 }
 
 /**
@@ -70,10 +83,17 @@ export async function connect(aIn: EndInput, bIn: EndInput, opts: ConnectOptions
     const nb = sameNs ? na : await vc.netns(eb.target);
     await Promise.all([assertFree(na, a.ifname, ea.label), assertFree(nb, b.ifname, eb.label)]);
     await opts.beforeWiring?.();
-    return { ends: await wire(vc, a, b, ea, eb, na, nb, sameNs) };
+    if (opts.signal?.aborted) throw new InterruptedError(`${reasonOf(opts.signal)}: stopped before any change, nothing was done`);
+    return { ends: await wire(vc, a, b, ea, eb, na, nb, sameNs, opts) };
   } finally {
     if (!opts.client) await vc.close();
   }
+}
+
+/** What an aborted signal says, for a message. */
+function reasonOf(signal: AbortSignal): string {
+  const r: unknown = signal.reason;
+  return r instanceof Error ? r.message : r === undefined ? 'aborted' : String(r);
 }
 
 /** One key per address however it is spelled (2001:db8::1 = 2001:DB8:0::1). */
@@ -108,7 +128,12 @@ async function assertFree(ns: Netns, ifname: string, label: string): Promise<voi
   throw new ConflictError(`a link named ${ifname} already exists in ${label}`);
 }
 
-async function wire(vc: Vethcon, a: EndSpec, b: EndSpec, ea: ResolvedEndpoint, eb: ResolvedEndpoint, na: Netns, nb: Netns, sameNs: boolean): Promise<[EndResult, EndResult]> {
+async function wire(
+  vc: Vethcon, a: EndSpec, b: EndSpec, ea: ResolvedEndpoint, eb: ResolvedEndpoint, na: Netns, nb: Netns, sameNs: boolean, opts: ConnectOptions,
+): Promise<[EndResult, EndResult]> {
+  const stopIfAborted = (): void => {
+    if (opts.signal?.aborted) throw new Error(reasonOf(opts.signal));
+  };
   const what = `veth ${a.ifname} in ${ea.label} <-> ${b.ifname} in ${eb.label}`;
   let created = false;
   let indexA: number | undefined;
@@ -121,6 +146,8 @@ async function wire(vc: Vethcon, a: EndSpec, b: EndSpec, ea: ResolvedEndpoint, e
     } finally {
       if (peerFd !== undefined) closeSync(peerFd);
     }
+    await opts.afterCreate?.();
+    stopIfAborted();
     // Both ifindexes from the kernel's echo of the new link; looked up where it sent none.
     indexA = echo?.ifindex ?? await na.ifindex(a.ifname);
     const indexB = echo?.link ?? await nb.ifindex(b.ifname);
@@ -130,6 +157,7 @@ async function wire(vc: Vethcon, a: EndSpec, b: EndSpec, ea: ResolvedEndpoint, e
     for (const e of [ea, eb]) {
       if (!(await containerStillThere(e))) throw new Error(`${e.label} stopped while it was being wired`);
     }
+    stopIfAborted();
     return [result(ea, a, indexA), result(eb, b, indexB)];
   } catch (cause) {
     const reason = await explain(cause, created, [[a, ea, na], [b, eb, nb]]);

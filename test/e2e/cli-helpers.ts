@@ -5,7 +5,7 @@
  * through our own library). Containers are entered with `nsenter -t PID -n`
  * because busybox's `ip` has no -j.
  */
-import { execFile, spawn, spawnSync } from 'node:child_process';
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -82,7 +82,7 @@ function cliEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
  */
 export function vethcon(
   args: string[],
-  opts: { env?: Record<string, string>; timeoutMs?: number; onStderr?: (all: string) => void; cli?: string; wrap?: string[] } = {},
+  opts: { env?: Record<string, string>; timeoutMs?: number; onStderr?: (all: string, child: ChildProcess) => void; cli?: string; wrap?: string[] } = {},
 ): Promise<CliResult> {
   const t0 = Date.now();
   // `wrap`: a command that runs ours, e.g. setpriv dropping capabilities.
@@ -94,7 +94,7 @@ export function vethcon(
     child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
     child.stderr.setEncoding('utf8').on('data', (d: string) => {
       stderr += d;
-      opts.onStderr?.(stderr);
+      opts.onStderr?.(stderr, child);
     });
     const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
     child.on('error', (e) => { clearTimeout(timer); reject(e); });

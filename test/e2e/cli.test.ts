@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { docker, removeContainer, startContainer, stopContainer } from './docker-helpers.js';
 import {
   CLI_ESM, HOST, PKG_VERSION, containerPid, deadPid, eventually, ipIn, linkInfo, links, namesOf, netnsAdd, netnsDel, netnsNs,
-  pidNs, requireE2E, show, snapshot, vethcon, vethconWithFault, type CliResult, type IpLink, type Ns,
+  pidNs, PAUSE_ANNOUNCEMENT, requireE2E, show, snapshot, vethcon, vethconWithFault, type CliResult, type IpLink, type Ns,
 } from './cli-helpers.js';
 
 /** Unique per run: containers, netns and the one host link are named with it. */
@@ -438,6 +438,29 @@ describe('e2e: the vethcon CLI, as a user types it', function () {
   });
 
   // ------------------------------------------------------------- faults
+  describe('stopped by a signal', () => {
+    for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+      it(`${sig} between validation and wiring: exit ${code}, it says so, nothing changed`, async () => {
+        const nss = everywhere();
+        const before = await snapshot(nss);
+        let sent = false;
+        const r = await vethcon(['-d', `${C1}:sg1:10.20.7.1/24`, '-n', `${A}:sg2:10.20.7.2/24`], {
+          env: { VETHCON_TEST_PAUSE_BEFORE_WIRING_MS: '5000' },
+          onStderr: (all, child) => {
+            if (sent || !all.includes(PAUSE_ANNOUNCEMENT)) return;
+            sent = true;
+            child.kill(sig);
+          },
+        });
+        assert.ok(sent, `the CLI never announced its pause:\n${show(r)}`);
+        assert.equal(r.code, code, show(r));
+        assert.ok(r.ms < 4000, `it stopped at once, not after the pause: ${show(r)}`);
+        assert.match(r.stderr, new RegExp(`interrupted \\(${sig}\\): stopped before any change, nothing was done`), show(r));
+        assert.deepEqual(await snapshot(nss), before, show(r));
+      });
+    }
+  });
+
   describe('without the privileges it needs', () => {
     it('root with no capabilities (setpriv): exit 1, EPERM and the need for root named, nothing changed', async () => {
       const nss = everywhere();

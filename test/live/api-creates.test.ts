@@ -9,6 +9,7 @@ import { addAddress, addLink } from '../../src/netlink/index.js';
 import { openNetnsFd } from '../../src/api/netns.js';
 import { closeSync } from 'node:fs';
 import type { NetlinkSocket } from '../../src/netlink/socket.js';
+import type { EndInput } from '../../src/wire/schema.js';
 import { LiveNamespaces, requireRoot, ip, ipJson, ipNetnsList, liveName, closeAndCleanup, withoutDad } from './live-helpers.js';
 
 const ipLink = (ns: string, name: string): any => ipJson<any[]>('-n', ns, '-d', 'link', 'show', 'dev', name)[0];
@@ -349,6 +350,27 @@ describe('api creates what ip then sees (live, root)', function () {
     assert.equal(la.link_index, lb.ifindex);
     const v4 = (ns: string, dev: string): string[] => ipAddrs(ns, dev).filter((a) => !a.includes(':'));
     assert.deepEqual([v4(A, 'echo0'), v4(B, 'echo1')], [['10.230.0.1/24'], ['10.230.0.2/24']]);
+  });
+
+  it('connect with an AbortSignal: aborted before the first change, nothing is made; aborted once the pair exists, it is removed again', async () => {
+    const ends = (x: string): [EndInput, EndInput] => [
+      { ns: { type: 'netns', name: A }, ifname: `${x}0`, addresses: ['10.231.0.1/24'] },
+      { ns: { type: 'netns', name: B }, ifname: `${x}1`, addresses: ['10.231.0.2/24'] },
+    ];
+    const before = [stateOf(A), stateOf(B)];
+    const early = new AbortController();
+    early.abort(new Error('stop now'));
+    await assert.rejects(connect(...ends('ab'), { client: vc, signal: early.signal }), { name: 'InterruptedError', message: 'stop now: stopped before any change, nothing was done' });
+    assert.deepEqual([stateOf(A), stateOf(B)], before, 'nothing changed');
+    const late = new AbortController();
+    let existed = false;
+    const afterCreate = async (): Promise<void> => {
+      existed = ipHasLink(A, 'ac0') && ipHasLink(B, 'ac1');
+      late.abort(new Error('stop now'));
+    };
+    await assert.rejects(connect(...ends('ac'), { client: vc, signal: late.signal, afterCreate }), { name: 'WiringError', message: /: stop now; the pair was removed again, nothing is left behind$/ });
+    assert.ok(existed, 'the pair existed when the signal was aborted');
+    assert.deepEqual([stateOf(A), stateOf(B)], before, 'nothing is left');
   });
 
   it('createLinks: many veths in few sends, each echo naming both ifindexes; a failure comes back in its place', async () => {
