@@ -95,6 +95,11 @@ function parseEnd(type: EndpointNs['type'], text: string, flag: string): EndInpu
   const needsTarget = type !== 'current';
   let target = '';
   let rest: string[];
+  if (!needsTarget && text.includes(':') && !text.includes(',')) {
+    // No link name has a colon: this is the colon form, which -c does not take.
+    const first = text.indexOf(':');
+    throw new UsageError(`${flag} ${text}: ${flag} takes ${exampleOf(flag)}; did you mean ${flag} ${text.slice(0, first)},${text.slice(first + 1)}?`);
+  }
   if (text.includes(',') || !needsTarget || type === 'path') {
     const parts = text.split(',');
     if (needsTarget) target = parts.shift() ?? '';

@@ -85,6 +85,7 @@ describe('CLI arguments', () => {
     [['-n', 'a:x,mtu=1400', '-n', 'b:y'], /-n a:x,mtu=1400: the colon form and the comma form do not mix/],
     [['-d', 'c1:x,10.0.0.1/24', '-n', 'b:y'], /do not mix/],
     [['-p', '123:x,mtu=1400', '-n', 'b:y'], /do not mix/],
+    [['-c', 'host0:10.1.1.1/24', '-n', 'b:y'], /-c takes LINK\[,CIDR\.\.\.\]; did you mean -c host0,10\.1\.1\.1\/24\?/],
   ];
   for (const [argv, why] of bad) {
     it(`rejects ${argv.join(' ')}`, () => {
