@@ -359,6 +359,7 @@ describe('e2e: the vethcon CLI, as a user types it', function () {
       ['-d without a link name', ['-d', '$C1', '-d', '$C2:x2'], 2, ['-d $C1', 'expected CONTAINER:LINK']],
       ['-d with an empty container', ['-d', ':x1', '-d', '$C2:x2'], 2, ['container is missing']],
       ['the colon and comma forms mixed in one end', ['-n', '$A:x1,mtu=1400', '-d', '$C2:x2'], 2, ['-n $A:x1,mtu=1400', 'do not mix']],
+      ['-c in the colon form, which it does not take', ['-c', 'hc0:10.30.9.1/24', '-n', '$A:x2'], 2, ['did you mean -c hc0,10.30.9.1/24?']],
       ['-c without a link', ['-c'], 2, ['-c needs a value']],
       ['-c with an empty link name', ['-c', ',10.30.0.1/24', '-d', '$C2:x2'], 2, ['-c', 'link name is missing']],
       ['container name with /', ['-d', 'bad/name:x1', '-d', '$C2:x2'], 2, ['"bad/name"']],
