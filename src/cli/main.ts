@@ -114,7 +114,7 @@ async function run(cmd: Command, options: MainOptions, signal?: AbortSignal): Pr
         for (const e of cmd.ends) process.stdout.write(`would delete ${e.ifname} in ${(await import('../wire/endpoint.js')).describeEndpoint(e.ns)}\n`);
         return EXIT_OK;
       }
-      const { disconnect, InterruptedError } = await import('../wire/connect.js');
+      const { disconnect, reasonOf, stoppedBeforeAnyChange } = await import('../wire/connect.js');
       const { Vethcon } = await import('../api/client.js');
       const client = new Vethcon({ threads });
       const done: { endpoint: string; ifname: string; note?: string }[] = [];
@@ -124,9 +124,8 @@ async function run(cmd: Command, options: MainOptions, signal?: AbortSignal): Pr
         for (const e of cmd.ends) await disconnect(e.ns, e.ifname, { client, checkOnly: true });
         for (const e of cmd.ends) {
           if (signal?.aborted) {
-            const why = (signal.reason as Error).message;
-            if (!done.length) throw new InterruptedError(`${why}: stopped before any change, nothing was done`);
-            throw Object.assign(new Error(`${why}; already deleted: ${done.map((d) => `${d.ifname} in ${d.endpoint}`).join(', ')}`), { name: 'DeleteError' });
+            if (!done.length) throw stoppedBeforeAnyChange(signal);
+            throw Object.assign(new Error(`${reasonOf(signal)}; already deleted: ${done.map((d) => `${d.ifname} in ${d.endpoint}`).join(', ')}`), { name: 'DeleteError' });
           }
           try {
             done.push(await disconnect(e.ns, e.ifname, { client }));

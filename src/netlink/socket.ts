@@ -18,7 +18,6 @@ import {
   NLM_F_REQUEST, type ErrorMessage, type LayoutMessage, type Message, type Protocol,
 } from './message.js';
 
-
 export type { Request };
 
 export interface DumpOptions<T> {

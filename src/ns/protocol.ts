@@ -91,7 +91,6 @@ export function writeGateBinding(gate: Int32Array, path: string | undefined): vo
 
 /** Worker, once go was said: the path the main thread handed over, if any. */
 export function readGateBinding(gate: Int32Array): string | undefined {
-  if (gate.length < 2) return undefined; // a bare go flag: nothing handed over
   const length = Atomics.load(gate, 1);
   return length > 0 ? Buffer.from(gate.buffer, 8, length).toString('utf8') : undefined;
 }

@@ -83,15 +83,20 @@ export async function connect(aIn: EndInput, bIn: EndInput, opts: ConnectOptions
     const nb = sameNs ? na : await vc.netns(eb.target);
     await Promise.all([assertFree(na, a.ifname, ea.label), assertFree(nb, b.ifname, eb.label)]);
     await opts.beforeWiring?.();
-    if (opts.signal?.aborted) throw new InterruptedError(`${reasonOf(opts.signal)}: stopped before any change, nothing was done`);
+    if (opts.signal?.aborted) throw stoppedBeforeAnyChange(opts.signal);
     return { ends: await wire(vc, a, b, ea, eb, na, nb, sameNs, opts) };
   } finally {
     if (!opts.client) await vc.close();
   }
 }
 
+/** An aborted `signal` seen before the first change. */
+export function stoppedBeforeAnyChange(signal: AbortSignal): InterruptedError {
+  return new InterruptedError(`${reasonOf(signal)}: stopped before any change, nothing was done`);
+}
+
 /** What an aborted signal says, for a message. */
-function reasonOf(signal: AbortSignal): string {
+export function reasonOf(signal: AbortSignal): string {
   const r: unknown = signal.reason;
   return r instanceof Error ? r.message : r === undefined ? 'aborted' : String(r);
 }
