@@ -3,10 +3,13 @@
 // The pure codec is importable alone as 'vethcon/netlink'.
 
 export { Vethcon, open } from './api/client.js';
-export { Netns, ValidationError, type LinkName, type LinkAddOptions, type LinkSetOptions, type LinkFilter, type RouteListOptions, type RouteOptions } from './api/netns.js';
+export { ValidationError } from './rules/index.js';
+export { Netns, type LinkName, type LinkAddOptions, type LinkSetOptions, type LinkFilter, type RouteListOptions, type RouteOptions } from './api/netns.js';
 export type { NetnsTarget } from './api/sockets.js';
 export type { Link, Address, Route, Neighbour, NextHop } from './api/convert.js';
 export { NetlinkError } from './netlink/kernel-error.js';
 export { NetnsError, NamespaceThreads, type NetnsRef } from './ns/index.js';
-export { connect, disconnect, ConflictError, InterruptedError, NotFoundError, WiringError, type EndResult, type ConnectOptions } from './wire/connect.js';
-export type { EndInput, EndpointNs } from './wire/schema.js';
+export { connect, type EndResult, type ConnectOptions } from './wire/connect.js';
+export { disconnect, disconnectAll, DeleteError, type Deleted } from './wire/disconnect.js';
+export { ConflictError, InterruptedError, NotFoundError, WiringError } from './wire/errors.js';
+export type { EndInput, EndpointNs } from './rules/index.js';

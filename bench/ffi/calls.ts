@@ -10,7 +10,7 @@
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { arrayConstructor, DataType, define, load, open } from 'ffi-rs';
-import * as sys from '../../src/netlink/sys.js';
+import * as sys from '../../src/sys/index.js';
 import { quantile } from '../stats.cjs';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 15);
@@ -58,7 +58,7 @@ const nativePath = createRequire(require.resolve('ffi-rs')).resolve(`@yuuang/ffi
 console.log('load time (median of 5 fresh processes):');
 console.log(`  import('ffi-rs') (index.js: musl check via process.report)   ${importMs(require.resolve('ffi-rs')).toFixed(1)} ms`);
 console.log(`  require the prebuilt binary directly                           ${importMs(nativePath).toFixed(1)} ms`);
-console.log(`  import sys.ts (binary + symbols warmed)                        ${importMs(new URL('../../src/netlink/sys.js', import.meta.url).href).toFixed(1)} ms`);
+console.log(`  import sys.ts (binary + symbols warmed)                        ${importMs(new URL('../../src/sys/index.js', import.meta.url).href).toFixed(1)} ms`);
 
 const native = require(nativePath) as { load: typeof call };
 console.log('getppid (the syscall itself is ~0.2 µs):');

@@ -6,7 +6,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
-import * as sys from '../../src/netlink/sys.js'; // loads ffi-rs on the main thread first
+import * as sys from '../../src/sys/index.js'; // loads ffi-rs on the main thread first
 import { NamespaceThreads } from '../../src/ns/index.js';
 import { ascending, quantile } from '../stats.cjs';
 

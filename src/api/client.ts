@@ -3,7 +3,7 @@
 // Results are plain JSON-serialisable objects.
 
 import { statSync, readSync, writeSync, closeSync } from 'node:fs';
-import { NetlinkSocket } from '../netlink/socket.js';
+import { NetlinkSocket } from '../transport/socket.js';
 import { RTNETLINK } from '../netlink/route/protocol.js';
 import type { Request } from '../netlink/request.js';
 import type { NetlinkError } from '../netlink/kernel-error.js';

@@ -4,7 +4,7 @@
 
 import { openSync, closeSync } from 'node:fs';
 import { z } from 'zod';
-import type { NetlinkSocket } from '../netlink/socket.js';
+import type { NetlinkSocket } from '../transport/socket.js';
 import type { Request } from '../netlink/request.js';
 import type { NetlinkError } from '../netlink/kernel-error.js';
 import { NLM_F_ECHO, type LayoutMessage } from '../netlink/message.js';
@@ -18,7 +18,8 @@ import { readLink, readRoute } from './readers.js';
 import { toLink, toAddress, toNeighbour, type Link, type Address, type Route, type Neighbour } from './convert.js';
 import { toRef, type NetnsTarget } from './sockets.js';
 import { LINK_ECHO, LINK_INDEX, SUMMARY } from './summary.js';
-import * as rules from '../wire/schema.js';
+import * as rules from '../rules/index.js';
+import { check } from '../rules/index.js';
 
 /** A link named or numbered: 'eth0' or its ifindex. */
 export type LinkName = string | number;
@@ -106,16 +107,6 @@ export type LinkAddOptions = z.input<Schemas['linkAdd']>;
 export type LinkSetOptions = z.input<Schemas['linkSet']>;
 export type RouteOptions = z.input<Schemas['route']>;
 
-/** Parse with zod; a failure is a ValidationError naming each broken field. */
-export class ValidationError extends Error {
-  override name = 'ValidationError';
-  readonly code = 'EINVAL';
-}
-export function check<S extends z.ZodTypeAny>(schema: S, value: unknown, what: string): z.output<S> {
-  const r = schema.safeParse(value);
-  if (!r.success) throw new ValidationError(rules.describeIssues(r.error, what));
-  return r.data;
-}
 
 export interface RouteListOptions {
   family?: 'inet' | 'inet6';

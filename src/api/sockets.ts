@@ -3,7 +3,7 @@
 // the namespace's identity (device + inode), so a namespace named two ways
 // shares one socket, and a name re-created as a new namespace gets a new one.
 
-import { NetlinkSocket } from '../netlink/socket.js';
+import { NetlinkSocket } from '../transport/socket.js';
 import { RTNETLINK } from '../netlink/route/protocol.js';
 import { NamespaceThreads, resolveNetns, type NetnsRef } from '../ns/index.js';
 

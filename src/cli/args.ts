@@ -3,7 +3,7 @@
 // `-p pid,...`, `-a /path,...`, `-c link,...`, deletion with -D/-N/-P).
 // Pure: turns argv into a command or a UsageError, touches nothing.
 
-import { endSpec, describeIssues, ifname as ifnameRule, type EndInput, type EndSpec, type EndpointNs } from '../wire/schema.js';
+import type { EndInput, EndpointNs } from '../rules/index.js';
 
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -12,7 +12,8 @@ export class UsageError extends Error {
 export type Command =
   | { action: 'help' }
   | { action: 'version' }
-  | { action: 'connect'; ends: [EndSpec, EndSpec]; json: boolean; dryRun: boolean }
+  /** The ends as given: connect() (or planConnect()) checks them, once. */
+  | { action: 'connect'; ends: [EndInput, EndInput]; json: boolean; dryRun: boolean }
   | { action: 'delete'; ends: { ns: EndpointNs; ifname: string }[]; json: boolean; dryRun: boolean };
 
 const END_FLAGS: Record<string, EndpointNs['type']> = { '-d': 'docker', '-n': 'netns', '-p': 'pid', '-a': 'path', '-c': 'current' };
@@ -57,12 +58,7 @@ export function parseArgs(argv: string[]): Command {
   if (deletes.length) return { action: 'delete', ends: deletes, json, dryRun };
   if (ends.length === 0) return { action: 'help' };
   if (ends.length !== 2) throw new UsageError(`a veth has two ends: give exactly two of -d/-n/-p/-a/-c (got ${ends.length})`);
-  const parsed = ends.map((e, n) => {
-    const r = endSpec.safeParse(e);
-    if (!r.success) throw new UsageError(describeIssues(r.error, `end ${n + 1}`));
-    return r.data;
-  });
-  return { action: 'connect', ends: [parsed[0], parsed[1]], json, dryRun };
+  return { action: 'connect', ends: [ends[0], ends[1]], json, dryRun };
 }
 
 /** `-dfoo` style: the value glued to the flag. */
@@ -135,8 +131,6 @@ function parseDelete(type: EndpointNs['type'], text: string, flag: string): { ns
   const target = needsTarget ? parts.shift() ?? '' : '';
   const link = parts.shift() ?? '';
   if ((needsTarget && !target) || !link || parts.length) throw new UsageError(`${flag} ${text}: expected ${flag} ${needsTarget ? 'TARGET,' : ''}LINK`);
-  const r = ifnameRule.safeParse(link);
-  if (!r.success) throw new UsageError(describeIssues(r.error, flag));
   return { ns: nsOf(type, target, flag), ifname: link };
 }
 

@@ -47,6 +47,8 @@ export interface MainOptions {
   threads?: NamespaceThreads;
   /** The process exits right after: closing sockets and the worker would only delay it. */
   exitWhenDone?: boolean;
+  /** Called after validation, before the first change (see connect()). */
+  beforeWiring?: (signal?: AbortSignal) => Promise<void>;
 }
 
 export async function main(argv: string[], options: MainOptions = {}): Promise<number> {
@@ -86,21 +88,9 @@ async function run(cmd: Command, options: MainOptions, signal?: AbortSignal): Pr
       if (cmd.dryRun) return dryRun(cmd);
       const { connect } = await import('../wire/connect.js');
       const { Vethcon } = await import('../api/client.js');
-      const pause = Number(process.env.VETHCON_TEST_PAUSE_BEFORE_WIRING_MS ?? 0);
       const client = new Vethcon({ threads });
-      const result = await connect(cmd.ends[0], cmd.ends[1], {
-        client,
-        // A test hook: lets fault tests change the world between validation and wiring.
-        // It says on stderr when the pause starts, so a test knows validation is done.
-        beforeWiring: pause > 0 ? () => {
-          process.stderr.write(`vethcon: VETHCON_TEST_PAUSE_BEFORE_WIRING_MS: validated; pausing ${pause} ms before wiring\n`);
-          return new Promise((r) => {
-            const timer = setTimeout(r, pause);
-            signal?.addEventListener('abort', () => { clearTimeout(timer); r(undefined); }, { once: true });
-          });
-        } : undefined,
-        signal,
-      }).finally(() => (options.exitWhenDone ? undefined : client.close()));
+      const result = await connect(cmd.ends[0], cmd.ends[1], { client, beforeWiring: options.beforeWiring, signal })
+        .finally(() => (options.exitWhenDone ? undefined : client.close()));
       if (cmd.json) process.stdout.write(JSON.stringify({ ok: true, ...result }) + '\n');
       else {
         const [a, b] = result.ends;
@@ -110,40 +100,15 @@ async function run(cmd: Command, options: MainOptions, signal?: AbortSignal): Pr
       return EXIT_OK;
     }
     case 'delete': {
+      const { describeEndpoint } = await import('../wire/endpoint.js');
       if (cmd.dryRun) {
-        for (const e of cmd.ends) process.stdout.write(`would delete ${e.ifname} in ${(await import('../wire/endpoint.js')).describeEndpoint(e.ns)}\n`);
+        for (const e of cmd.ends) process.stdout.write(`would delete ${e.ifname} in ${describeEndpoint(e.ns)}\n`);
         return EXIT_OK;
       }
-      const { disconnect, reasonOf, stoppedBeforeAnyChange } = await import('../wire/connect.js');
+      const { disconnectAll } = await import('../wire/disconnect.js');
       const { Vethcon } = await import('../api/client.js');
       const client = new Vethcon({ threads });
-      const done: { endpoint: string; ifname: string; note?: string }[] = [];
-      try {
-        // Every link is checked before the first is deleted, so a typo in the
-        // second one changes nothing (exit 2 means exactly that).
-        for (const e of cmd.ends) await disconnect(e.ns, e.ifname, { client, checkOnly: true });
-        for (const e of cmd.ends) {
-          if (signal?.aborted) {
-            if (!done.length) throw stoppedBeforeAnyChange(signal);
-            throw Object.assign(new Error(`${reasonOf(signal)}; already deleted: ${done.map((d) => `${d.ifname} in ${d.endpoint}`).join(', ')}`), { name: 'DeleteError' });
-          }
-          try {
-            done.push(await disconnect(e.ns, e.ifname, { client }));
-          } catch (err) {
-            // Deleting one end of a veth takes its peer: `-D c1,eth1 -D c2,eth1` is fine.
-            if ((err as Error).name === 'NotFoundError' && done.length) {
-              done.push({ endpoint: (await import('../wire/endpoint.js')).describeEndpoint(e.ns), ifname: e.ifname, note: 'already gone (deleted with its peer)' });
-              continue;
-            }
-            if (!done.length) throw err;
-            const e2 = new Error(`${(err as Error).message}; already deleted: ${done.map((d) => `${d.ifname} in ${d.endpoint}`).join(', ')}`);
-            e2.name = 'DeleteError';
-            throw e2;
-          }
-        }
-      } finally {
-        await client.close();
-      }
+      const done = await disconnectAll(cmd.ends, { client, signal }).finally(() => client.close());
       if (cmd.json) process.stdout.write(JSON.stringify({ ok: true, deleted: done }) + '\n');
       else for (const d of done) process.stdout.write(`deleted ${d.ifname} in ${d.endpoint}${d.note ? `: ${d.note}` : ''}\n`);
       return EXIT_OK;

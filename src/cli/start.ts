@@ -6,6 +6,7 @@
 
 import { prestartWorker } from '../ns/spawn.js';
 import type { NamespaceThreads } from '../ns/index.js';
+import type { MainOptions } from './main.js';
 
 /** Will this command line enter a namespace (not help, not a dry run)? */
 export function touchesNamespaces(argv: string[]): boolean {
@@ -28,16 +29,16 @@ export async function startNamespaceThreads(): Promise<NamespaceThreads> {
  * Exit as soon as the work is done: the kernel closes our sockets, and
  * waiting for the worker to wind down would only add milliseconds (writes to
  * stdout and stderr are synchronous on Linux, so nothing printed is lost).
- * `namespaces`: this process loaded ffi-rs and may have a worker (sys.exitNow).
+ * `namespaces`: this process loaded ffi-rs and may have a worker (ns.exitNow).
  */
 export async function exitWhenDone(code: number, namespaces: boolean): Promise<never> {
-  if (namespaces) (await import('../netlink/sys.js')).exitNow(code);
+  if (namespaces) (await import('../ns/index.js')).exitNow(code);
   process.exit(code);
 }
 
 /** Run the command line and exit with its status. */
-export async function runCli(argv: string[]): Promise<never> {
+export async function runCli(argv: string[], extra: Pick<MainOptions, 'beforeWiring'> = {}): Promise<never> {
   const threads = touchesNamespaces(argv) ? await startNamespaceThreads() : undefined;
   const { main } = await import('./main.js');
-  return exitWhenDone(await main(argv, { threads, exitWhenDone: true }), threads !== undefined);
+  return exitWhenDone(await main(argv, { ...extra, threads, exitWhenDone: true }), threads !== undefined);
 }

@@ -4,6 +4,7 @@
 // however it was named. Pure node:fs; no FFI, no threads.
 
 import { statSync } from 'node:fs';
+import { netnsNameProblem } from '../rules/problems.js';
 
 /** A network namespace as a user names it. */
 export type NetnsRef = { name: string } | { pid: number } | { path: string } | { current: true };
@@ -35,21 +36,13 @@ export class NetnsError extends Error {
 /** Where `ip netns add` puts namespace files; /var/run/netns is the older spelling. */
 export const NETNS_RUN_DIR = '/run/netns';
 const NETNS_RUN_DIR_OLD = '/var/run/netns';
-const NAME_MAX_BYTES = 255;
 
 /**
  * Throws NetnsError EBADNAME unless `name` is one iproute2 accepts for
  * `ip netns add`: non-empty, no '/', not '.' or '..', at most 255 bytes.
  */
 export function validateNetnsName(name: unknown): asserts name is string {
-  const why =
-    typeof name !== 'string' ? 'it must be a string'
-    : name.length === 0 ? 'it must not be empty'
-    : name.includes('/') ? "it must not contain '/'"
-    : name.includes('\0') ? 'it must not contain a NUL byte'
-    : name === '.' || name === '..' ? "it must not be '.' or '..'"
-    : Buffer.byteLength(name) > NAME_MAX_BYTES ? `it must be at most ${NAME_MAX_BYTES} bytes`
-    : null;
+  const why = netnsNameProblem(name);
   if (why) throw new NetnsError('EBADNAME', `invalid netns name ${JSON.stringify(name)}: ${why}`);
 }
 

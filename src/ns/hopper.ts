@@ -2,7 +2,7 @@
 // the main thread says go (it loads ffi-rs). setns(CLONE_NEWNET) and
 // unshare(CLONE_NEWNET) change only the calling thread, so this thread does
 // them and the main thread never does. For each request it enters a
-// namespace, opens netlink sockets (or one TCP socket, openInet) there (a
+// namespace, opens netlink sockets (or one TCP socket, openTcp) there (a
 // socket stays in the namespace it was created in, and its fd is usable by the
 // whole process), goes back to its home namespace and PROVES it is home
 // (dev/ino of /proc/thread-self/ns/net) before replying. If it cannot, it
@@ -13,7 +13,7 @@
 
 import { closeSync, constants, fstatSync, mkdirSync, openSync, unlinkSync } from 'node:fs';
 import { workerData, type MessagePort } from 'node:worker_threads';
-import * as sys from '../netlink/sys.js';
+import * as sys from '../sys/index.js';
 import { NETNS_RUN_DIR, NetnsError } from './handle.js';
 import { sameNetns, threadNetns, THREAD_NETNS, type NsIdentity, type WorkerData, type WorkerGo, type WorkerReady, type WorkerReply, type WorkerRequest } from './protocol.js';
 
@@ -119,19 +119,10 @@ function openSockets(request: Extract<WorkerRequest, { op: 'openSockets' }>): nu
   });
 }
 
-/**
- * One TCP socket made inside the namespace (through FFI, so the fd outlives
- * this thread). A connect that waits for its handshake waits here, bounded
- * by its timeout, never on the main thread.
- */
-function openInet(request: Extract<WorkerRequest, { op: 'openInet' }>): number[] {
-  const spec = request.socket;
+/** One unbound TCP socket made inside the namespace, for node:net to adopt. */
+function openTcp(request: Extract<WorkerRequest, { op: 'openTcp' }>): number[] {
   return inNamespace(request, (fds) => {
-    fds.push(
-      spec.kind === 'tcpListen'
-        ? sys.openTcpListener(spec.address, spec.port, spec.backlog)
-        : sys.openTcpConnection(spec.address, spec.port, spec.timeoutMs),
-    );
+    fds.push(sys.openTcpSocket());
   });
 }
 
@@ -187,7 +178,7 @@ function handle(request: WorkerRequest): WorkerReply {
     if (poisoned) throw new FatalError('namespace worker is in an unknown namespace');
     const fds =
       request.op === 'openSockets' ? openSockets(request)
-      : request.op === 'openInet' ? openInet(request)
+      : request.op === 'openTcp' ? openTcp(request)
       : createNamed(request);
     return { id: request.id, ok: true, fds };
   } catch (error) {

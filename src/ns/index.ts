@@ -4,3 +4,7 @@ export { NetnsError, NETNS_RUN_DIR, namedNetnsPath, resolveNetns, validateNetnsN
 export type { NetnsErrorCode, NetnsRef, ResolvedNetns } from './handle.js';
 export { NamespaceThreads, namespaceThreads } from './pool.js';
 export type { CreateNamedOptions } from './pool.js';
+export { socketNetns } from './socket-netns.js';
+export { sameNetns, type NsIdentity } from './protocol.js';
+/** End the process at once, worker threads and all (exit_group): for a command whose work is done. */
+export { exitNow } from '../sys/index.js';

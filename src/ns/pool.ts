@@ -13,23 +13,18 @@
 // module is imported; a worker (spawn.ts) loads it only when told go, which
 // only this module does, so only after that. (So use this module from the
 // main thread.)
-import '../netlink/sys.js';
+import '../sys/index.js';
 
 import { fstatSync, readdirSync, unlinkSync } from 'node:fs';
 import type { Worker } from 'node:worker_threads';
-import { parseIPv4 } from '../netlink/bytes.js';
-import { closeFd, MNT_DETACH, umount2 } from '../netlink/sys.js';
-import { ffiBindingPath } from '../netlink/binding-path.js';
+import { closeFd, MNT_DETACH, umount2 } from '../sys/index.js';
+import { ffiBindingPath } from '../sys/binding-path.js';
 import { NetnsError, namedNetnsPath, NETNS_RUN_DIR, resolveNetns } from './handle.js';
 import type { NetnsErrorCode, NetnsRef } from './handle.js';
 import { spawnWorker, takePrestarted, type SpawnedWorker } from './spawn.js';
-import { sameNetns, type InetSocketSpec, type NsIdentity, type WorkerReady, type WorkerReply, type WorkerRequest } from './protocol.js';
+import { sameNetns, type NsIdentity, type WorkerReady, type WorkerReply, type WorkerRequest } from './protocol.js';
 
 const MAX_SOCKETS_PER_REQUEST = 1024;
-const DEFAULT_BACKLOG = 16;
-const MAX_BACKLOG = 4096;
-const DEFAULT_CONNECT_TIMEOUT_MS = 3000;
-const MAX_CONNECT_TIMEOUT_MS = 60_000;
 const NETNS_CODES: ReadonlySet<string> = new Set<NetnsErrorCode>(['ENONETNS', 'EBADNAME', 'EEXIST', 'ETHREAD']);
 
 function checkCount(count: unknown, what: string): number {
@@ -37,44 +32,6 @@ function checkCount(count: unknown, what: string): number {
     throw new RangeError(`${what} must be an integer from 0 to ${MAX_SOCKETS_PER_REQUEST}, got ${String(count)}`);
   }
   return count as number;
-}
-
-/** A TCP socket to open inside a namespace; see NamespaceThreads.openInetSocket. */
-export type InetSocketOptions =
-  | { kind: 'tcpListen'; address: string; port?: number; backlog?: number }
-  | { kind: 'tcpConnect'; address: string; port: number; timeoutMs?: number };
-
-function checkInteger(value: unknown, what: string, min: number, max: number): number {
-  if (!Number.isInteger(value) || (value as number) < min || (value as number) > max) {
-    throw new RangeError(`${what} must be an integer from ${min} to ${max}, got ${String(value)}`);
-  }
-  return value as number;
-}
-
-/** Checked on the main thread, before the worker moves. */
-function inetSpec(options: InetSocketOptions): InetSocketSpec {
-  const address = options?.address;
-  if (typeof address !== 'string' || !parseIPv4(address)) {
-    throw new RangeError(`address must be an IPv4 address like 10.10.1.3, got ${JSON.stringify(address)}`);
-  }
-  switch (options.kind) {
-    case 'tcpListen':
-      return {
-        kind: 'tcpListen',
-        address,
-        port: checkInteger(options.port ?? 0, 'port', 0, 65535),
-        backlog: checkInteger(options.backlog ?? DEFAULT_BACKLOG, 'backlog', 1, MAX_BACKLOG),
-      };
-    case 'tcpConnect':
-      return {
-        kind: 'tcpConnect',
-        address,
-        port: checkInteger(options.port, 'port', 1, 65535),
-        timeoutMs: checkInteger(options.timeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS, 'timeoutMs', 1, MAX_CONNECT_TIMEOUT_MS),
-      };
-    default:
-      throw new RangeError(`kind must be 'tcpListen' or 'tcpConnect', got ${JSON.stringify((options as { kind?: unknown })?.kind)}`);
-  }
 }
 
 /** One worker thread and its single in-flight request. */
@@ -221,22 +178,15 @@ export class NamespaceThreads {
   }
 
   /**
-   * One TCP socket living in the namespace `ref` names, made there by the
-   * worker; the fd is the caller's (wrap it with node:net, or close it).
-   * - `tcpListen`: bound to address:port and listening, like
-   *   `ip netns exec NS nc -l ADDRESS PORT` (port 0: the kernel picks one;
-   *   read it with sys.inetSocketName). Its backlog completes connections
-   *   before anyone accepts.
-   * - `tcpConnect`: connected to address:port, like `ip netns exec NS nc
-   *   ADDRESS PORT`; the worker waits for the handshake at most `timeoutMs`
-   *   (default 3000), then fails with NetnsError ESYSCALL, errnoCode
-   *   ETIMEDOUT / ECONNREFUSED / ENETUNREACH... The fd is non-blocking.
+   * An unbound TCP socket made inside the namespace (socket(2) there), for
+   * node:net to adopt: `server.listen({ fd })` listens in that namespace,
+   * `new net.Socket({ fd }).connect(...)` connects from it. The fd is the
+   * caller's; it is non-blocking and close-on-exec.
    */
-  openInetSocket(ref: NetnsRef, options: InetSocketOptions): Promise<number> {
+  openTcpSocket(ref: NetnsRef): Promise<number> {
     return this.#enqueue(async () => {
-      const socket = inetSpec(options);
       const ns = resolveNetns(ref);
-      const fds = await this.#ask(ns.label, (id) => ({ id, op: 'openInet', path: ns.path, label: ns.label, expect: { dev: ns.dev, ino: ns.ino }, socket }));
+      const fds = await this.#ask(ns.label, (id) => ({ id, op: 'openTcp', path: ns.path, label: ns.label, expect: { dev: ns.dev, ino: ns.ino } }));
       return fds[0];
     });
   }

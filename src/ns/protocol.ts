@@ -21,17 +21,10 @@ export function threadNetns(): NsIdentity {
 
 export const sameNetns = (a: NsIdentity, b: NsIdentity): boolean => a.dev === b.dev && a.ino === b.ino;
 
-/** An INET socket for the worker to open inside a namespace (IPv4 text address). */
-export type InetSocketSpec =
-  /** socket, SO_REUSEADDR, bind address:port (0: the kernel picks), listen(backlog). */
-  | { kind: 'tcpListen'; address: string; port: number; backlog: number }
-  /** socket (non-blocking), connect address:port, wait at most timeoutMs for the handshake. */
-  | { kind: 'tcpConnect'; address: string; port: number; timeoutMs: number };
-
 export type WorkerRequest =
   | { id: number; op: 'openSockets'; path: string; label: string; expect: NsIdentity; count: number; files?: string[] }
   | { id: number; op: 'createNamed'; name: string; path: string; count: number }
-  | { id: number; op: 'openInet'; path: string; label: string; expect: NsIdentity; socket: InetSocketSpec };
+  | { id: number; op: 'openTcp'; path: string; label: string; expect: NsIdentity };
 
 export type WorkerReply =
   | { id: number; ok: true; fds: number[] }

@@ -6,7 +6,7 @@
 
 import { writeSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
-import { setFfiBindingPath } from '../netlink/binding-path.js';
+import { setFfiBindingPath } from '../sys/binding-path.js';
 import { readGateBinding, type WorkerData } from './protocol.js';
 
 // Started with stderr: true (spawn.ts), so nothing pipes this thread's stderr

@@ -1,5 +1,5 @@
 // connect(): one veth pair with an end in each namespace, named, addressed,
-// sized and up; disconnect(): remove it. Everything that can be checked is
+// sized and up. Everything that can be checked is
 // checked before the first change. The peer is created directly in the other
 // namespace (IFLA_NET_NS_FD), so a half-made pair never exists under a
 // temporary name; if a later step fails, deleting our end removes both, and
@@ -7,40 +7,16 @@
 
 import { closeSync } from 'node:fs';
 import { Vethcon } from '../api/client.js';
-import { Netns, openNetnsFd, check, ValidationError } from '../api/netns.js';
+import { Netns, openNetnsFd } from '../api/netns.js';
 import { NetlinkError } from '../netlink/kernel-error.js';
 import { setLink } from '../netlink/route/link-requests.js';
 import { addAddress, splitCidr, AF_INET6 } from '../netlink/route/addr-requests.js';
 import { parseIP } from '../netlink/bytes.js';
 import type { Request } from '../netlink/request.js';
-import { endSpec, endpointNs, ifname as ifnameRule, type EndInput, type EndSpec, type EndpointNs } from './schema.js';
+import { check, endSpec, ValidationError, type EndInput, type EndSpec } from '../rules/index.js';
 import { resolveEndpoint, containerStillThere, type ResolvedEndpoint } from './endpoint.js';
+import { ConflictError, WiringError, reasonOf, stoppedBeforeAnyChange } from './errors.js';
 import { createPairRequest, planConnect } from './plan.js';
-
-/** A name already in use where we would create it: found before any change. */
-export class ConflictError extends Error {
-  override name = 'ConflictError';
-  readonly code = 'EEXIST';
-}
-
-/** Something to act on is not there (a link to delete): found before any change. */
-export class NotFoundError extends Error {
-  override name = 'NotFoundError';
-  readonly code = 'ENOENT';
-}
-
-/** `signal` was aborted before the first change: nothing was done. */
-export class InterruptedError extends Error {
-  override name = 'InterruptedError';
-}
-
-/** A failure after changes began; everything done was undone (or `undoFailed` says what was left). */
-export class WiringError extends Error {
-  override name = 'WiringError';
-  constructor(message: string, override readonly cause: unknown, readonly undoFailed?: string) {
-    super(message);
-  }
-}
 
 export interface EndResult {
   endpoint: string;
@@ -55,7 +31,7 @@ export interface ConnectOptions {
   /** Reuse a library instance (its sockets); otherwise one is opened and closed. */
   client?: Vethcon;
   /** Called after validation, before the first change (tests use it to inject faults). */
-  beforeWiring?: () => Promise<void>;
+  beforeWiring?: (signal?: AbortSignal) => Promise<void>;
   /** Called once the pair exists, before it is configured (tests use it to inject faults). */
   afterCreate?: () => Promise<void>;
   /**
@@ -82,23 +58,12 @@ export async function connect(aIn: EndInput, bIn: EndInput, opts: ConnectOptions
     const na = await vc.netns(ea.target);
     const nb = sameNs ? na : await vc.netns(eb.target);
     await Promise.all([assertFree(na, a.ifname, ea.label), assertFree(nb, b.ifname, eb.label)]);
-    await opts.beforeWiring?.();
+    await opts.beforeWiring?.(opts.signal);
     if (opts.signal?.aborted) throw stoppedBeforeAnyChange(opts.signal);
     return { ends: await wire(vc, a, b, ea, eb, na, nb, sameNs, opts) };
   } finally {
     if (!opts.client) await vc.close();
   }
-}
-
-/** An aborted `signal` seen before the first change. */
-export function stoppedBeforeAnyChange(signal: AbortSignal): InterruptedError {
-  return new InterruptedError(`${reasonOf(signal)}: stopped before any change, nothing was done`);
-}
-
-/** What an aborted signal says, for a message. */
-export function reasonOf(signal: AbortSignal): string {
-  const r: unknown = signal.reason;
-  return r instanceof Error ? r.message : r === undefined ? 'aborted' : String(r);
 }
 
 /** One key per address however it is spelled (2001:db8::1 = 2001:DB8:0::1). */
@@ -223,30 +188,6 @@ function result(e: ResolvedEndpoint, end: EndSpec, ifindex: number): EndResult {
   if (end.mtu !== undefined) r.mtu = end.mtu;
   if (end.mac !== undefined) r.mac = end.mac;
   return r;
-}
-
-/**
- * Like koko's `-D container,link`: delete one end (the peer goes with it).
- * With `checkOnly`, only check that the endpoint resolves and the link is there.
- */
-export async function disconnect(nsIn: EndpointNs, name: string, opts: { client?: Vethcon; checkOnly?: boolean } = {}): Promise<{ endpoint: string; ifname: string }> {
-  const ns = check(endpointNs, nsIn, 'endpoint');
-  check(ifnameRule, name, 'link');
-  const vc = opts.client ?? new Vethcon();
-  try {
-    const e = await resolveEndpoint(ns);
-    const handle = await vc.netns(e.target);
-    try {
-      if (opts.checkOnly) await handle.getLink(name);
-      else await handle.deleteLink(name);
-    } catch (err) {
-      if (err instanceof NetlinkError && err.code === 'ENODEV') throw new NotFoundError(`there is no link named ${name} in ${e.label}`);
-      throw err;
-    }
-    return { endpoint: e.label, ifname: name };
-  } finally {
-    if (!opts.client) await vc.close();
-  }
 }
 
 export { planConnect };

@@ -5,7 +5,7 @@
 
 import type { NetnsTarget } from '../api/sockets.js';
 import { resolveNetns } from '../ns/index.js';
-import type { EndpointNs } from './schema.js';
+import type { EndpointNs } from '../rules/index.js';
 
 export interface ResolvedEndpoint {
   target: NetnsTarget;

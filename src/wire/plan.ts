@@ -6,7 +6,7 @@ import { addLink, setLink } from '../netlink/route/link-requests.js';
 import { addAddress, splitCidr, AF_INET6 } from '../netlink/route/addr-requests.js';
 import { NLM_F_ECHO } from '../netlink/message.js';
 import type { Request } from '../netlink/request.js';
-import type { EndSpec } from './schema.js';
+import { check, endSpec, type EndInput, type EndSpec } from '../rules/index.js';
 import { describeEndpoint } from './endpoint.js';
 
 export interface PlanStep {
@@ -32,7 +32,10 @@ export function createPairRequest(a: EndSpec, b: EndSpec, peerFd: number | undef
   return { ...req, flags: req.flags | NLM_F_ECHO };
 }
 
-export function planConnect(a: EndSpec, b: EndSpec): PlanStep[] {
+/** What connect(a, b) would send, after the same input checks (ValidationError). */
+export function planConnect(aIn: EndInput, bIn: EndInput): PlanStep[] {
+  const a = check(endSpec, aIn, 'end 1');
+  const b = check(endSpec, bIn, 'end 2');
   const la = describeEndpoint(a.ns);
   const lb = describeEndpoint(b.ns);
   const steps: PlanStep[] = [{

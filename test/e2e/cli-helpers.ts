@@ -23,6 +23,8 @@ export const CLI = fileURLToPath(new URL(`../../../${PKG.bin.vethcon}`, import.m
 
 /** The same command as ES modules, as tsc builds it (what the one-file build is made from). */
 export const CLI_ESM = fileURLToPath(new URL('../../src/cli/bin.js', import.meta.url));
+/** The command with a pause before wiring (VETHCON_TEST_PAUSE_BEFORE_WIRING_MS), for fault tests. */
+export const CLI_PAUSED = fileURLToPath(new URL('./paused-vethcon.js', import.meta.url));
 
 export const PKG_VERSION: string = PKG.version;
 
@@ -86,7 +88,8 @@ export function vethcon(
 ): Promise<CliResult> {
   const t0 = Date.now();
   // `wrap`: a command that runs ours, e.g. setpriv dropping capabilities.
-  const argv = [...(opts.wrap ?? []), process.execPath, opts.cli ?? CLI, ...args];
+  const cli = opts.cli ?? (opts.env?.VETHCON_TEST_PAUSE_BEFORE_WIRING_MS ? CLI_PAUSED : CLI);
+  const argv = [...(opts.wrap ?? []), process.execPath, cli, ...args];
   return new Promise((resolve, reject) => {
     const child = spawn(argv[0]!, argv.slice(1), { env: cliEnv(opts.env), stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';

@@ -8,8 +8,8 @@ import { connect, open, NetlinkError, ValidationError, type Vethcon } from '../.
 import { addAddress, addLink } from '../../src/netlink/index.js';
 import { openNetnsFd } from '../../src/api/netns.js';
 import { closeSync } from 'node:fs';
-import type { NetlinkSocket } from '../../src/netlink/socket.js';
-import type { EndInput } from '../../src/wire/schema.js';
+import type { NetlinkSocket } from '../../src/transport/socket.js';
+import type { EndInput } from '../../src/rules/index.js';
 import { LiveNamespaces, requireRoot, ip, ipJson, ipNetnsList, liveName, closeAndCleanup, withoutDad } from './live-helpers.js';
 
 const ipLink = (ns: string, name: string): any => ipJson<any[]>('-n', ns, '-d', 'link', 'show', 'dev', name)[0];

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Vethcon, type Link } from '../../src/index.js';
 import { NamespaceThreads } from '../../src/ns/index.js';
-import { NetlinkSocket } from '../../src/netlink/socket.js';
+import { NetlinkSocket } from '../../src/transport/socket.js';
 import { NetlinkError } from '../../src/netlink/kernel-error.js';
 import { RTNETLINK, addLink, dumpLinks } from '../../src/netlink/index.js';
 import { readLink } from '../../src/api/readers.js';

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { Vethcon } from '../../src/index.js';
 import { NamespaceThreads } from '../../src/ns/index.js';
-import { NetlinkSocket } from '../../src/netlink/socket.js';
+import { NetlinkSocket } from '../../src/transport/socket.js';
 import { NetlinkError } from '../../src/netlink/kernel-error.js';
 import { RTNETLINK, addAddress } from '../../src/netlink/index.js';
 import { LiveNamespaces, requireRoot, ip, ipJson, closeAndCleanup } from './live-helpers.js';

@@ -2,7 +2,8 @@
 // socket, a hand-written RTM_GETLINK, errno reporting. Needs no root.
 
 import assert from 'node:assert/strict';
-import * as sys from '../../src/netlink/sys.js';
+import * as sys from '../../src/sys/index.js';
+import { errnoName, errnoText } from '../../src/netlink/errno.js';
 
 const RTM_NEWLINK = 16;
 const RTM_GETLINK = 18;
@@ -90,10 +91,10 @@ describe('netlink/sys (ffi binding)', () => {
   });
 
   it('names errnos', () => {
-    assert.equal(sys.errnoName(17), 'EEXIST');
-    assert.equal(sys.errnoText(17), 'File exists');
-    assert.equal(sys.errnoName(-1), 'EPERM');
-    assert.equal(sys.errnoName(133), 'EHWPOISON');
-    assert.equal(sys.errnoName(9999), 'E9999');
+    assert.equal(errnoName(17), 'EEXIST');
+    assert.equal(errnoText(17), 'File exists');
+    assert.equal(errnoName(-1), 'EPERM');
+    assert.equal(errnoName(133), 'EHWPOISON');
+    assert.equal(errnoName(9999), 'E9999');
   });
 });

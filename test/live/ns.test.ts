@@ -9,10 +9,10 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readlinkSync, statSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
-import * as sys from '../../src/netlink/sys.js';
+import * as sys from '../../src/sys/index.js';
 import { NamespaceThreads, NetnsError, resolveNetns } from '../../src/ns/index.js';
 import { newGate, threadNetns as threadNetnsId, writeGateBinding } from '../../src/ns/protocol.js';
-import { ffiBindingPath } from '../../src/netlink/binding-path.js';
+import { ffiBindingPath } from '../../src/sys/binding-path.js';
 
 /** Root or bust: under CI a test that cannot run fails instead of skipping. */
 function requireRoot(context: Mocha.Context): void {
@@ -333,7 +333,7 @@ describe('ns: namespace threads (live, root)', function () {
   it('lets the process exit promptly while the pool is idle', function () {
     requireRoot(this);
     const poolUrl = new URL('../../src/ns/index.js', import.meta.url).href;
-    const sysUrl = new URL('../../src/netlink/sys.js', import.meta.url).href;
+    const sysUrl = new URL('../../src/sys/index.js', import.meta.url).href;
     const script = `
       const { NamespaceThreads } = await import(${JSON.stringify(poolUrl)});
       const sys = await import(${JSON.stringify(sysUrl)});

@@ -1,6 +1,7 @@
 // The command-line syntaxes: the 2017 tool's colon form and koko's comma form.
 import assert from 'node:assert/strict';
 import { parseArgs, UsageError } from '../../src/cli/args.js';
+import { check, endSpec, ValidationError } from '../../src/rules/index.js';
 
 const connect = (argv: string[]) => {
   const c = parseArgs(argv);
@@ -67,20 +68,11 @@ describe('CLI arguments', () => {
     [['-d', 'c1', '-d', 'c2:n'], /expected CONTAINER:LINK/],
     [['-d', ':nic1', '-d', 'c2:n'], /container is missing/],
     [['-d', 'c1:', '-d', 'c2:n'], /link name is missing/],
-    [['-n', 'a:waytoolonginterface', '-n', 'b:x'], /15/],
-    [['-n', 'a:bad/name', '-n', 'b:x'], /must not contain/],
-    [['-n', 'a:x:10.0.0.1', '-n', 'b:y'], /prefix length/],
-    [['-n', 'a:x:10.0.0.1/33', '-n', 'b:y'], /outside 0\.\.32/],
-    [['-n', 'a:x:300.0.0.1/24', '-n', 'b:y'], /not a valid IPv4/],
     [['-n', 'a,x,mtu=abc', '-n', 'b,y'], /not a number/],
-    [['-n', 'a,x,mtu=20', '-n', 'b,y'], /at least 68/],
-    [['-n', 'a,x,mac=zz', '-n', 'b,y'], /MAC/],
-    [['-n', 'a,x,mac=01:00:00:00:00:01', '-n', 'b,y'], /multicast/],
     [['-p', 'abc:x', '-n', 'b:y'], /not a number/],
     [['--mtu', '1500', '-n', 'a:x', '-n', 'b:y'], /applies to the end/],
     [['-D', 'c1'], /expected -D TARGET,LINK/],
     [['-D', 'c1,l', '-n', 'a:x', '-n', 'b:y'], /not both/],
-    [['-d', 'bad name!:x', '-n', 'b:y'], /container name/],
     [['stray'], /unexpected argument/],
     [['-n', 'a:x,mtu=1400', '-n', 'b:y'], /-n a:x,mtu=1400: the colon form and the comma form do not mix/],
     [['-d', 'c1:x,10.0.0.1/24', '-n', 'b:y'], /do not mix/],
@@ -90,6 +82,26 @@ describe('CLI arguments', () => {
   for (const [argv, why] of bad) {
     it(`rejects ${argv.join(' ')}`, () => {
       assert.throws(() => parseArgs(argv), (e: unknown) => e instanceof UsageError && why.test(e.message));
+    });
+  }
+
+  // Parsing only splits the words; the ends are checked once, by the rules that
+  // connect() and its dry run (planConnect) apply: a ValidationError, exit 2.
+  const invalid: [string[], RegExp][] = [
+    [['-n', 'a:waytoolonginterface', '-n', 'b:x'], /15/],
+    [['-n', 'a:bad/name', '-n', 'b:x'], /must not contain/],
+    [['-n', 'a:x:10.0.0.1', '-n', 'b:y'], /prefix length/],
+    [['-n', 'a:x:10.0.0.1/33', '-n', 'b:y'], /outside 0\.\.32/],
+    [['-n', 'a:x:300.0.0.1/24', '-n', 'b:y'], /not a valid IPv4/],
+    [['-n', 'a,x,mtu=20', '-n', 'b,y'], /at least 68/],
+    [['-n', 'a,x,mac=zz', '-n', 'b,y'], /MAC/],
+    [['-n', 'a,x,mac=01:00:00:00:00:01', '-n', 'b,y'], /multicast/],
+    [['-d', 'bad name!:x', '-n', 'b:y'], /container name/],
+  ];
+  for (const [argv, why] of invalid) {
+    it(`parses ${argv.join(' ')}, and the rules refuse it`, () => {
+      const c = connect(argv);
+      assert.throws(() => c.ends.forEach((end, i) => check(endSpec, end, `end ${i + 1}`)), (e: unknown) => e instanceof ValidationError && why.test(e.message));
     });
   }
 });

@@ -1,26 +1,23 @@
 // `npm run demo`: the README's main job, end to end, on a fresh machine.
 // Makes two new named namespaces, wires them with a veth pair exactly like
-// `vethcon -d a:nic1:10.10.1.2/24 -d b:nic2:10.10.1.3/24`, then PROVES the
-// link carries traffic: a TCP listener made inside B and a TCP connection
-// made inside A (by the namespace worker, src/ns), driven from here with
-// node:net, echo a random payload. Prints each step with its time and
+// `vethcon -n a:nic1:10.10.1.2/24 -n b:nic2:10.10.1.3/24`, then PROVES the
+// link carries traffic (./echo.ts): TCP sockets made inside B and inside A by
+// the namespace worker, adopted here by node:net, echo a random payload. Prints each step with its time and
 // removes both namespaces whatever happens (failure, Ctrl-C, SIGTERM, SIGHUP).
 // Exit 0: it worked; 1: a step failed; 130/143/129: interrupted. Traffic goes
 // only between 10.10.1.2 and 10.10.1.3, inside the two new namespaces.
 //
-// Test hooks (test/live/demo.test.ts): VETHCON_DEMO_FAIL_AFTER=<step> fails
-// on purpose after that step; VETHCON_DEMO_HOLD_AFTER=<step> waits there
-// until a signal. Steps: create, wire, listen, connect, echo.
+// runDemo's hooks (for tests: test/live/demo-hooks.ts) fail on purpose after
+// a step, or hold there until a signal. Steps: create, wire, listen, connect, echo.
 
 import { randomBytes } from 'node:crypto';
-import { fstatSync, statSync } from 'node:fs';
-import net from 'node:net';
+import { closeSync } from 'node:fs';
+import type net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Vethcon } from '../api/client.js';
-import { closeFd, inetSocketName, socketNetnsFd } from '../netlink/sys.js';
-import { namedNetnsPath, NamespaceThreads } from '../ns/index.js';
-import { sameNetns, type NsIdentity } from '../ns/protocol.js';
+import { NamespaceThreads } from '../ns/index.js';
 import { connect } from '../wire/connect.js';
+import { assertSocketIn, connectFrom, echoRoundTrip, listenIn, waitForAbort } from './echo.js';
 
 const ADDRESS_A = '10.10.1.2';
 const ADDRESS_B = '10.10.1.3';
@@ -28,10 +25,8 @@ const PREFIX = 24;
 const IFNAME_A = 'nic1';
 const IFNAME_B = 'nic2';
 const PAYLOAD_BYTES = 64 * 1024;
-const CONNECT_TIMEOUT_MS = 3000;
-const ECHO_TIMEOUT_MS = 5000;
 const STEPS = ['create', 'wire', 'listen', 'connect', 'echo'] as const;
-type Step = (typeof STEPS)[number];
+export type Step = (typeof STEPS)[number];
 
 const EXIT_OK = 0;
 const EXIT_FAILED = 1;
@@ -62,76 +57,6 @@ function hintFor(error: unknown): string {
   return '';
 }
 
-// ------------------------------------------------------------------ helpers
-
-/** The namespace a socket really lives in, asked of the kernel (SIOCGSKNS), not assumed. */
-function socketNetns(fd: number): NsIdentity {
-  const nsFd = socketNetnsFd(fd);
-  try {
-    const stat = fstatSync(nsFd);
-    return { dev: stat.dev, ino: stat.ino };
-  } finally {
-    closeFd(nsFd);
-  }
-}
-
-function namedNetns(name: string): NsIdentity {
-  const stat = statSync(namedNetnsPath(name));
-  return { dev: stat.dev, ino: stat.ino };
-}
-
-/** Throws unless socket `fd` lives in netns `name`; says where it lives otherwise. */
-function assertSocketIn(fd: number, name: string, others: Record<string, string>): void {
-  const actual = socketNetns(fd);
-  if (sameNetns(actual, namedNetns(name))) return;
-  const where = Object.entries(others).find(([, other]) => sameNetns(actual, namedNetns(other)));
-  throw new Error(`the socket is not in netns ${name} but in ${where ? `netns ${where[1]}` : `netns inode ${actual.ino}`}`);
-}
-
-/** Sends `payload` and resolves with the round-trip time once all of it came back identical. */
-function echoRoundTrip(client: net.Socket, payload: Buffer, signal: AbortSignal): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let received = 0;
-    let started = 0;
-    const timer = setTimeout(() => finish(new Error(`no full echo within ${ECHO_TIMEOUT_MS} ms (${received} of ${payload.length} bytes back)`)), ECHO_TIMEOUT_MS);
-    const onData = (chunk: Buffer): void => {
-      chunks.push(chunk);
-      received += chunk.length;
-      if (received >= payload.length) finish(null);
-    };
-    const onEnd = (): void => finish(new Error(`the connection closed after ${received} of ${payload.length} bytes came back`));
-    const onError = (error: Error): void => finish(error);
-    const onAbort = (): void => finish(signal.reason as Error);
-    function finish(error: Error | null): void {
-      const elapsed = performance.now() - started;
-      clearTimeout(timer);
-      client.off('data', onData).off('end', onEnd).off('error', onError);
-      signal.removeEventListener('abort', onAbort);
-      if (error) return reject(error);
-      const back = Buffer.concat(chunks);
-      if (back.length !== payload.length) return reject(new Error(`sent ${payload.length} bytes, ${back.length} came back`));
-      if (!back.equals(payload)) {
-        const at = back.findIndex((byte, i) => byte !== payload[i]);
-        return reject(new Error(`the echo differs from what was sent, first at byte ${at}`));
-      }
-      resolve(elapsed);
-    }
-    if (signal.aborted) return onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    client.on('data', onData).on('end', onEnd).on('error', onError);
-    started = performance.now();
-    client.write(payload);
-  });
-}
-
-function waitForAbort(signal: AbortSignal): Promise<never> {
-  return new Promise((_, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    signal.addEventListener('abort', () => reject(signal.reason), { once: true });
-  });
-}
-
 // ------------------------------------------------------------------ the demo
 
 interface State {
@@ -146,18 +71,22 @@ interface State {
   looseFds: Set<number>;
 }
 
-function testHook(step: Step, signal: AbortSignal): Promise<void> | undefined {
-  if (process.env.VETHCON_DEMO_FAIL_AFTER === step) {
-    throw new Error(`failing on purpose after step ${step} (VETHCON_DEMO_FAIL_AFTER)`);
-  }
-  if (process.env.VETHCON_DEMO_HOLD_AFTER === step) {
-    out(`  (holding after step ${step} until a signal: VETHCON_DEMO_HOLD_AFTER)`);
+/** For tests: fail on purpose after a step, or hold there until a signal. */
+export interface DemoHooks {
+  failAfter?: Step;
+  holdAfter?: Step;
+}
+
+function hook(hooks: DemoHooks, step: Step, signal: AbortSignal): Promise<void> | undefined {
+  if (hooks.failAfter === step) throw new Error(`failing on purpose after step ${step} (failAfter)`);
+  if (hooks.holdAfter === step) {
+    out(`  (holding after step ${step} until a signal: holdAfter)`);
     return waitForAbort(signal);
   }
   return undefined;
 }
 
-async function runSteps(state: State, nameA: string, nameB: string, signal: AbortSignal): Promise<void> {
+async function runSteps(state: State, nameA: string, nameB: string, signal: AbortSignal, hooks: DemoHooks): Promise<void> {
   const { vc, threads } = state;
   let current: Step = 'create';
   const begin = (step: Step): number => {
@@ -173,7 +102,7 @@ async function runSteps(state: State, nameA: string, nameB: string, signal: Abor
       state.created.push(name);
     }
     report('create', `netns ${nameA} (a) and ${nameB} (b)`, performance.now() - t);
-    await testHook('create', signal);
+    await hook(hooks, 'create', signal);
 
     // 2. The veth pair, addressed and up: the library's connect(), as `vethcon -d ... -d ...` runs it.
     t = begin('wire');
@@ -184,53 +113,38 @@ async function runSteps(state: State, nameA: string, nameB: string, signal: Abor
     );
     const [endA, endB] = ends;
     report('wire', `veth ${endA.ifname} ${endA.addresses.join(',')} in a <-> ${endB.ifname} ${endB.addresses.join(',')} in b, both up`, performance.now() - t);
-    await testHook('wire', signal);
+    await hook(hooks, 'wire', signal);
 
-    // 3. A TCP listener made inside B by the namespace worker; node:net serves it here.
+    // 3. A TCP socket made inside B by the namespace worker, listening through node:net here.
     t = begin('listen');
-    const listenFd = await threads.openInetSocket({ name: nameB }, { kind: 'tcpListen', address: ADDRESS_B, port: 0 });
+    const listenFd = await threads.openTcpSocket({ name: nameB });
     state.looseFds.add(listenFd);
-    const { port } = inetSocketName(listenFd);
     assertSocketIn(listenFd, nameB, { a: nameA });
-    const server = net.createServer((connection) => {
-      state.serverConnections.add(connection);
-      connection.on('close', () => state.serverConnections.delete(connection));
-      connection.on('error', () => {}); // the client's side reports what matters
-      connection.pipe(connection); // echo
-    });
+    state.looseFds.delete(listenFd); // node:net owns it from here (server.close closes it)
+    const server = await listenIn(listenFd, state.serverConnections);
     state.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      state.looseFds.delete(listenFd); // node:net owns it from here (server.close closes it)
-      server.listen({ fd: listenFd }, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    report('listen', `TCP ${ADDRESS_B}:${port}, socket made in b (and the kernel agrees: SIOCGSKNS)`, performance.now() - t);
-    await testHook('listen', signal);
+    const { port } = server.address() as net.AddressInfo;
+    report('listen', `TCP port ${port}, socket made in b (and the kernel agrees: SIOCGSKNS)`, performance.now() - t);
+    await hook(hooks, 'listen', signal);
 
     // 4. A TCP connection made inside A; the handshake crosses the veth pair.
     t = begin('connect');
-    const clientFd = await threads.openInetSocket({ name: nameA }, { kind: 'tcpConnect', address: ADDRESS_B, port, timeoutMs: CONNECT_TIMEOUT_MS });
+    const clientFd = await threads.openTcpSocket({ name: nameA });
     state.looseFds.add(clientFd);
-    const local = inetSocketName(clientFd);
     assertSocketIn(clientFd, nameA, { b: nameB });
     state.looseFds.delete(clientFd); // node:net owns it from here (destroy closes it)
-    const client = new net.Socket({ fd: clientFd, readable: true, writable: true });
-    state.client = client;
-    client.on('error', () => {}); // surfaced by the echo step
-    report('connect', `TCP ${local.address}:${local.port} -> ${ADDRESS_B}:${port}, socket made in a (SIOCGSKNS agrees)`, performance.now() - t);
-    await testHook('connect', signal);
+    const client = await connectFrom(clientFd, ADDRESS_B, port, (socket) => { state.client = socket; });
+    report('connect', `TCP ${client.localAddress}:${client.localPort} -> ${ADDRESS_B}:${port}, socket made in a (SIOCGSKNS agrees)`, performance.now() - t);
+    await hook(hooks, 'connect', signal);
 
     // 5. Random bytes out from A, echoed by B, compared.
     t = begin('echo');
     const payload = randomBytes(PAYLOAD_BYTES);
     const roundTrip = await echoRoundTrip(client, payload, signal);
-    const peers = [...state.serverConnections].map((c) => c.remoteAddress);
-    if (!peers.includes(ADDRESS_A)) throw new Error(`the listener in b saw the connection come from ${peers.join(', ') || 'nowhere'}, not ${ADDRESS_A}`);
+    const seen = [...state.serverConnections].map((c) => `${c.remoteAddress} -> ${c.localAddress}`);
+    if (!seen.includes(`${ADDRESS_A} -> ${ADDRESS_B}`)) throw new Error(`the listener in b saw ${seen.join(', ') || 'no connection'}, not ${ADDRESS_A} -> ${ADDRESS_B}`);
     report('echo', `${PAYLOAD_BYTES / 1024} KiB of random bytes a -> b -> a came back identical, round trip ${ms(roundTrip)}`, performance.now() - t);
-    await testHook('echo', signal);
+    await hook(hooks, 'echo', signal);
   } catch (error) {
     if (!(error instanceof Interrupted)) report(current, `FAILED: ${(error as Error).message}`);
     throw error;
@@ -251,7 +165,7 @@ async function cleanUp(state: State): Promise<string[]> {
   state.client?.destroy();
   for (const connection of state.serverConnections) connection.destroy();
   if (state.server?.listening) await attempt('close the listener', () => new Promise<void>((resolve, reject) => state.server!.close((e) => (e ? reject(e) : resolve()))));
-  for (const fd of state.looseFds) await attempt(`close fd ${fd}`, () => closeFd(fd));
+  for (const fd of state.looseFds) await attempt(`close fd ${fd}`, () => closeSync(fd));
   await attempt('stop the namespace worker', () => state.threads.close());
   // Then the namespaces (their veth pair goes with them), newest first.
   for (const name of [...state.created].reverse()) await attempt(`delete netns ${name}`, () => state.vc.namespaces.delete(name));
@@ -261,13 +175,10 @@ async function cleanUp(state: State): Promise<string[]> {
   return problems;
 }
 
-async function demo(): Promise<number> {
-  for (const hook of ['VETHCON_DEMO_FAIL_AFTER', 'VETHCON_DEMO_HOLD_AFTER']) {
-    const step = process.env[hook];
-    if (step && !(STEPS as readonly string[]).includes(step)) {
-      process.stderr.write(`vethcon demo: ${hook}=${step} names no step (${STEPS.join(', ')})\n`);
-      return EXIT_FAILED;
-    }
+/** Run the demo; resolves with its exit status (0 ok, 1 failed, 128+n interrupted). */
+export async function runDemo(hooks: DemoHooks = {}): Promise<number> {
+  for (const step of [hooks.failAfter, hooks.holdAfter]) {
+    if (step !== undefined && !(STEPS as readonly string[]).includes(step)) throw new RangeError(`no demo step ${JSON.stringify(step)} (${STEPS.join(', ')})`);
   }
   const started = performance.now();
   const nameA = `vethcon-demo-a-${process.pid}`;
@@ -294,7 +205,7 @@ async function demo(): Promise<number> {
   state.threads.openSockets({ current: true }, 0).catch(() => {});
   let failure: unknown = null;
   try {
-    await runSteps(state, nameA, nameB, abort.signal);
+    await runSteps(state, nameA, nameB, abort.signal, hooks);
   } catch (error) {
     failure = error;
   }
@@ -322,13 +233,3 @@ async function demo(): Promise<number> {
   out(`ok: the veth pair carried TCP traffic from ${ADDRESS_A} (a) to ${ADDRESS_B} (b) and back; nothing left behind (${total} in all)`);
   return EXIT_OK;
 }
-
-demo().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.stderr.write(`vethcon demo: ${(error as Error).stack ?? String(error)}\n`);
-    process.exitCode = EXIT_FAILED;
-  },
-);

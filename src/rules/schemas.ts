@@ -1,8 +1,8 @@
-// Input rules, checked with zod before any syscall: interface names, CIDRs,
-// MACs, MTUs, namespace names. Each rule's message names what broke it.
+// The input rules as zod schemas: interface names, CIDRs, MACs, MTUs,
+// namespace names, endpoints. Each rule's message names what broke it.
 
 import { z } from 'zod';
-import { parseIPv4, parseIPv6 } from '../netlink/bytes.js';
+import { cidrProblem, ifnameProblem, netnsNameProblem } from './problems.js';
 
 /** Like the kernel's dev_valid_name(): 1..15 bytes, not . or .., no '/', ':' or white space. */
 export const ifname = z.string().superRefine((s, ctx) => {
@@ -10,32 +10,11 @@ export const ifname = z.string().superRefine((s, ctx) => {
   if (why) ctx.addIssue({ code: 'custom', message: `interface name ${JSON.stringify(s)} ${why}` });
 });
 
-export function ifnameProblem(s: string): string | undefined {
-  const bytes = Buffer.byteLength(s);
-  if (bytes === 0) return 'is empty';
-  if (bytes > 15) return `is ${bytes} bytes long; the kernel allows at most 15`;
-  if (s === '.' || s === '..') return 'is not allowed';
-  if (/[/:\s]/.test(s)) return "must not contain '/', ':' or white space";
-  return undefined;
-}
-
 /** An address with its prefix length: 10.10.1.2/24 or 2001:db8::1/64. */
 export const cidr = z.string().superRefine((s, ctx) => {
   const why = cidrProblem(s);
   if (why) ctx.addIssue({ code: 'custom', message: `address ${JSON.stringify(s)} ${why}` });
 });
-
-export function cidrProblem(s: string): string | undefined {
-  const slash = s.indexOf('/');
-  if (slash < 0) return 'needs a prefix length, like 10.10.1.2/24 or 2001:db8::1/64';
-  const addr = s.slice(0, slash);
-  const len = s.slice(slash + 1);
-  const v6 = addr.includes(':');
-  if (!(v6 ? parseIPv6(addr) : parseIPv4(addr))) return `is not a valid IPv${v6 ? 6 : 4} address`;
-  const max = v6 ? 128 : 32;
-  if (!/^\d{1,3}$/.test(len) || Number(len) > max) return `has a prefix length outside 0..${max}`;
-  return undefined;
-}
 
 /** A unicast Ethernet address, as `ip link set address` takes it. */
 export const mac = z.string().superRefine((s, ctx) => {
@@ -52,9 +31,8 @@ export const mtu = z.number().superRefine((n, ctx) => {
 
 /** Like iproute2's netns names: non-empty, no '/', not . or .., at most 255 bytes. */
 export const netnsName = z.string().superRefine((s, ctx) => {
-  if (s === '' || s === '.' || s === '..' || s.includes('/') || Buffer.byteLength(s) > 255) {
-    ctx.addIssue({ code: 'custom', message: `namespace name ${JSON.stringify(s)} is not valid (non-empty, no '/', not . or .., at most 255 bytes)` });
-  }
+  const why = netnsNameProblem(s);
+  if (why) ctx.addIssue({ code: 'custom', message: `namespace name ${JSON.stringify(s)} is not valid: ${why}` });
 });
 
 export const containerName = z.string().superRefine((s, ctx) => {
@@ -88,8 +66,3 @@ export const endSpec = z.object({
 });
 export type EndSpec = z.infer<typeof endSpec>;
 export type EndInput = z.input<typeof endSpec>;
-
-/** Turn zod's issues into one readable line per problem. */
-export function describeIssues(error: z.ZodError, what: string): string {
-  return error.issues.map((i) => `${what}${i.path.length ? ' ' + i.path.join('.') : ''}: ${i.message}`).join('\n');
-}

@@ -8,15 +8,15 @@
 // blocking the event loop. Long dumps yield to the event loop every 0.5 ms;
 // the acks of a batch are read many at a time (recvmmsg).
 
-import * as sys from './sys.js';
-import { Writer, u16At, u32At } from './bytes.js';
-import { NetlinkError } from './kernel-error.js';
-import { EAGAIN, EINTR, EMSGSIZE, ENOBUFS, EOPNOTSUPP } from './errno.js';
-import type { Request } from './request.js';
+import * as sys from '../sys/index.js';
+import { Writer, u16At, u32At } from '../netlink/bytes.js';
+import { NetlinkError } from '../netlink/kernel-error.js';
+import { EAGAIN, EINTR, EMSGSIZE, ENOBUFS, EOPNOTSUPP } from '../netlink/errno.js';
+import type { Request } from '../netlink/request.js';
 import {
   decodeMessages, encodeMessage, forEachMessage, messageLength, NLMSG_DONE, NLMSG_ERROR, NLM_F_ACK, NLM_F_DUMP, NLM_F_DUMP_INTR,
   NLM_F_REQUEST, type ErrorMessage, type LayoutMessage, type Message, type Protocol,
-} from './message.js';
+} from '../netlink/message.js';
 
 export type { Request };
 

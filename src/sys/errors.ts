@@ -1,0 +1,19 @@
+// SysError: a failed system call, named as strace would name it.
+
+import { errnoName, errnoText } from '../netlink/errno.js';
+
+/** A failed system call: `setns: Operation not permitted (EPERM)`. */
+export class SysError extends Error {
+  readonly errno: number;
+  readonly code: string;
+  readonly syscall: string;
+  constructor(syscall: string, errno: number, detail?: string) {
+    const code = errnoName(errno);
+    const what = detail ? `${syscall} ${detail}` : syscall;
+    super(`${what}: ${errnoText(errno)} (${code})`);
+    this.name = 'SysError';
+    this.errno = errno;
+    this.code = code;
+    this.syscall = syscall;
+  }
+}

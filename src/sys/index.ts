@@ -1,0 +1,14 @@
+// The system layer: the few libc calls vethcon needs that Node does not
+// offer (socket/bind/setsockopt, send/recv on a netlink socket, setns,
+// unshare, mount, exit_group), through ffi-rs. Only src/transport and src/ns
+// import it; nothing in the pure codec does.
+
+export * from './constants.js';
+export { SysError } from './errors.js';
+export {
+  openNetlinkSocket, socketPortId, sendBytes, recvBytes, recvQuick, recvMany, manyLength, manyData, peekDatagramSize, MANY_SLOTS, MANY_SLOT_BYTES,
+} from './netlink-socket.js';
+export { closeFd, closeQuietly, openPath, setns, unshare, mount, umount2 } from './files.js';
+export { openTcpSocket, socketNetnsFd } from './inet.js';
+export { exitNow } from './exit.js';
+export { ffiBindingPath, setFfiBindingPath } from './binding-path.js';

@@ -1,0 +1,99 @@
+// disconnect(): delete one end of a link (a veth takes its peer with it);
+// disconnectAll(): several, every one checked before the first is deleted.
+
+import { Vethcon } from '../api/client.js';
+import { NetlinkError } from '../netlink/kernel-error.js';
+import { check, endpointNs, ifname as ifnameRule, type EndpointNs } from '../rules/index.js';
+import type { Netns } from '../api/netns.js';
+import { resolveEndpoint } from './endpoint.js';
+import { NotFoundError, reasonOf, stoppedBeforeAnyChange } from './errors.js';
+
+type End = { ns: EndpointNs; ifname: string };
+
+/** The input rules, once per end (`what`: how messages name it). */
+function checkEnd(nsIn: EndpointNs, name: string, what: string): End {
+  return { ns: check(endpointNs, nsIn, what ? `${what} endpoint` : 'endpoint'), ifname: check(ifnameRule, name, what || 'link') };
+}
+
+/** The end's namespace handle, once the link is known to be there (NotFoundError otherwise). */
+async function find(vc: Vethcon, end: End): Promise<{ label: string; handle: Netns }> {
+  const e = await resolveEndpoint(end.ns);
+  const handle = await vc.netns(e.target);
+  await notFoundAsSuch(handle.getLink(end.ifname), end.ifname, e.label);
+  return { label: e.label, handle };
+}
+
+async function notFoundAsSuch<T>(work: Promise<T>, ifname: string, label: string): Promise<T> {
+  try {
+    return await work;
+  } catch (err) {
+    if (err instanceof NetlinkError && err.code === 'ENODEV') throw new NotFoundError(`there is no link named ${ifname} in ${label}`);
+    throw err;
+  }
+}
+
+/** Like koko's `-D container,link`: delete one end (the peer goes with it). */
+export async function disconnect(nsIn: EndpointNs, name: string, opts: { client?: Vethcon } = {}): Promise<Deleted> {
+  const end = checkEnd(nsIn, name, '');
+  const vc = opts.client ?? new Vethcon();
+  try {
+    const { label, handle } = await find(vc, end);
+    await notFoundAsSuch(handle.deleteLink(end.ifname), end.ifname, label);
+    return { endpoint: label, ifname: end.ifname };
+  } finally {
+    if (!opts.client) await vc.close();
+  }
+}
+
+export interface Deleted {
+  endpoint: string;
+  ifname: string;
+  /** Set when the link was already gone with its peer, deleted earlier in the same call. */
+  note?: string;
+}
+
+/** A failure after some links were deleted: `deleted` says which. */
+export class DeleteError extends Error {
+  override name = 'DeleteError';
+  constructor(message: string, readonly deleted: Deleted[]) {
+    super(`${message}; already deleted: ${deleted.map((d) => `${d.ifname} in ${d.endpoint}`).join(', ')}`);
+  }
+}
+
+/**
+ * Like koko's `-D c1,eth1 -N red,v0 ...`: every link is checked first, so a
+ * typo in the last one changes nothing (NotFoundError); then each is deleted
+ * in turn. An aborted `signal` stops it between two deletions
+ * (InterruptedError before the first, DeleteError after).
+ */
+export async function disconnectAll(ends: { ns: EndpointNs; ifname: string }[], opts: { client?: Vethcon; signal?: AbortSignal } = {}): Promise<Deleted[]> {
+  const checked = ends.map((e, i) => checkEnd(e.ns, e.ifname, ends.length > 1 ? `link ${i + 1}` : ''));
+  const client = opts.client ?? new Vethcon();
+  const done: Deleted[] = [];
+  try {
+    const found = [];
+    for (const end of checked) found.push(await find(client, end));
+    for (const [i, end] of checked.entries()) {
+      if (opts.signal?.aborted) {
+        if (!done.length) throw stoppedBeforeAnyChange(opts.signal);
+        throw new DeleteError(reasonOf(opts.signal), done);
+      }
+      const { label, handle } = found[i];
+      try {
+        await notFoundAsSuch(handle.deleteLink(end.ifname), end.ifname, label);
+        done.push({ endpoint: label, ifname: end.ifname });
+      } catch (err) {
+        // Deleting one end of a veth takes its peer: `-D c1,eth1 -D c2,eth1` is fine.
+        if (err instanceof NotFoundError && done.length) {
+          done.push({ endpoint: label, ifname: end.ifname, note: 'already gone (deleted with its peer)' });
+          continue;
+        }
+        if (!done.length) throw err;
+        throw new DeleteError((err as Error).message, done);
+      }
+    }
+    return done;
+  } finally {
+    if (!opts.client) await client.close();
+  }
+}
