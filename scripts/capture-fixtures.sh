@@ -348,6 +348,31 @@ run link link-add-ipvlan-unsupported err-tlv 16:0x400 \
   "ip -n vcfx-a link add iv0 link va0 type ipvlan mode l2"
 
 setup "$NS_A" "$VETH"
+run link link-add-vlan-8021ad-unsupported err-tlv 16:0x400 \
+  "Create 802.1ad vlan va0.20 (id 20, IFLA_VLAN_PROTOCOL big-endian 0x88a8) on va0; this kernel has no vlan support, so it answers EOPNOTSUPP with extack \"Unknown device type\"." \
+  "ip -n vcfx-a link add va0.20 link va0 type vlan protocol 802.1ad id 20"
+
+setup "$NS_A" "$VETH"
+run link link-add-ipvlan-l3-private-unsupported err-tlv 16:0x400 \
+  "Create ipvlan iv1 (mode l3, flag private: IFLA_IPVLAN_MODE=1 and IFLA_IPVLAN_FLAGS=1, both u16) on va0; this kernel has no ipvlan support, so it answers EOPNOTSUPP with extack \"Unknown device type\"." \
+  "ip -n vcfx-a link add iv1 link va0 type ipvlan mode l3 private"
+
+setup "$NS_A" "$VETH"
+run link link-add-macvtap-vepa ok 16:0x400 \
+  "Create macvtap mt0 in vepa mode on parent va0 (IFLA_LINK + IFLA_MACVLAN_MODE=2); the kernel acks." \
+  "ip -n vcfx-a link add mt0 link va0 type macvtap mode vepa"
+
+setup "$NS_A"
+run link link-add-vxlan-ttl-nolearning ok 16:0x400 \
+  "Create vxlan vx1 (VNI 7, remote 10.200.0.2, ttl 64, nolearning, dstport 4790, no lower device); the kernel acks." \
+  "ip -n vcfx-a link add vx1 type vxlan id 7 remote 10.200.0.2 ttl 64 nolearning dstport 4790"
+
+setup "$NS_A"
+run link link-add-bridge-options ok 16:0x400 \
+  "Create bridge br1 with forward delay 4 s and ageing time 300 s (centiseconds) and multicast snooping off (IFLA_BR_FORWARD_DELAY, IFLA_BR_AGEING_TIME, IFLA_BR_MCAST_SNOOPING); the kernel acks." \
+  "ip -n vcfx-a link add br1 type bridge forward_delay 400 ageing_time 30000 mcast_snooping 0"
+
+setup "$NS_A" "$VETH"
 run link link-set-up ok 16 \
   "Set va0 up (RTM_NEWLINK by ifindex with ifi_flags=ifi_change=IFF_UP, no attributes); the kernel acks." \
   "ip -n vcfx-a link set dev va0 up"

@@ -20,9 +20,10 @@ import { toRef, type NetnsTarget } from './sockets.js';
 import { LINK_ECHO, LINK_INDEX, SUMMARY } from './summary.js';
 import * as rules from '../rules/index.js';
 import { check } from '../rules/index.js';
+import { linkAddSchema, linkName, netnsTarget, type LinkAddOptions, type LinkName, type PeerOptions } from '../rules/link-kinds.js';
+import { linkKind } from '../netlink/route/kinds/index.js';
+import { kindAttributes } from '../netlink/route/kinds/kind.js';
 
-/** A link named or numbered: 'eth0' or its ifindex. */
-export type LinkName = string | number;
 
 const ifindexRule = z.number().int().positive();
 /** A link name or ifindex; the right schema by type (a union would build a discarded issue per call). */
@@ -36,43 +37,8 @@ const checkLink = (name: LinkName, what = 'link'): void => {
  * connect() need none of these.
  */
 function buildSchemas() {
-  const linkName = z.union([rules.ifname, ifindexRule]);
-  const target = z.union([z.string(), z.object({ name: z.string() }), z.object({ pid: z.number() }), z.object({ path: z.string() }), z.object({ current: z.literal(true) })]);
-  const linkAdd = z.object({
-    ifname: rules.ifname,
-    kind: z.enum(['veth', 'bridge', 'vxlan', 'macvlan', 'macvtap']),
-    mtu: rules.mtu.optional(),
-    address: rules.mac.optional(),
-    up: z.boolean().optional(),
-    master: linkName.optional(),
-    txqlen: z.number().int().nonnegative().optional(),
-    alias: z.string().max(255).optional(),
-    peer: z.object({
-      ifname: rules.ifname,
-      netns: target.optional(),
-      mtu: rules.mtu.optional(),
-      address: rules.mac.optional(),
-    }).optional(),
-    vxlan: z.object({
-      id: z.number().int().min(0).max(0xffffff),
-      local: z.string().optional(),
-      remote: z.string().optional(),
-      group: z.string().optional(),
-      port: z.number().int().min(1).max(65535).optional(),
-      dev: linkName.optional(),
-      learning: z.boolean().optional(),
-      ttl: z.number().int().min(0).max(255).optional(),
-    }).optional(),
-    macvlan: z.object({
-      parent: linkName,
-      mode: z.enum(['private', 'vepa', 'bridge', 'passthru', 'source']).optional(),
-    }).optional(),
-  }).superRefine((v, ctx) => {
-    if (v.kind === 'veth' && !v.peer) ctx.addIssue({ code: 'custom', path: ['peer'], message: 'a veth needs a peer: { ifname }' });
-    if (v.kind !== 'veth' && v.peer) ctx.addIssue({ code: 'custom', path: ['peer'], message: `only a veth has a peer, not a ${v.kind}` });
-    if (v.kind === 'vxlan' && !v.vxlan) ctx.addIssue({ code: 'custom', path: ['vxlan'], message: 'a vxlan needs vxlan: { id }' });
-    if ((v.kind === 'macvlan' || v.kind === 'macvtap') && !v.macvlan) ctx.addIssue({ code: 'custom', path: ['macvlan'], message: `a ${v.kind} needs macvlan: { parent }` });
-  });
+  const target = netnsTarget;
+  const linkAdd = linkAddSchema();
   const linkSet = z.object({
     up: z.boolean().optional(),
     mtu: rules.mtu.optional(),
@@ -103,7 +69,7 @@ function buildSchemas() {
 type Schemas = ReturnType<typeof buildSchemas>;
 let built: Schemas | undefined;
 const schemas = (): Schemas => (built ??= buildSchemas());
-export type LinkAddOptions = z.input<Schemas['linkAdd']>;
+export type { LinkAddOptions, LinkName, PeerOptions };
 export type LinkSetOptions = z.input<Schemas['linkSet']>;
 export type RouteOptions = z.input<Schemas['route']>;
 
@@ -151,32 +117,34 @@ export class Netns {
     return reply.header.index;
   }
 
-  /** Like `ip link add NAME type KIND ...`; a veth peer may be created directly in another namespace. */
+  /**
+   * Like `ip link add NAME [options] type KIND [kind options]`, for every
+   * kind of the registry (src/netlink/route/kinds); a veth peer may be
+   * created directly in another namespace.
+   */
   async addLink(options: LinkAddOptions): Promise<Link> {
-    const o = check(schemas().linkAdd, options, 'link');
-    const spec: NewLinkSpec = { ifname: o.ifname, kind: o.kind, address: o.address, mtu: o.mtu, txqlen: o.txqlen, ifalias: o.alias, up: o.up };
-    if (o.master !== undefined) spec.master = await this.ifindex(o.master);
-    if (o.vxlan) {
-      const x = o.vxlan;
-      const data: Record<string, unknown> = {};
-      if (x.dev !== undefined) data.link = await this.ifindex(x.dev);
-      data.id = x.id;
-      if (x.local) data.local = x.local;
-      if (x.remote ?? x.group) data.group = x.remote ?? x.group;
-      if (x.ttl !== undefined) data.ttl = x.ttl;
-      if (x.learning !== undefined) data.learning = x.learning ? 1 : 0;
-      data.port = x.port ?? 4789;
-      spec.data = data;
+    const o = check(schemas().linkAdd, options, 'link') as LinkAddOptions;
+    const kind = linkKind(o.kind)!;
+    const settings = { address: o.address, mtu: o.mtu, txqlen: o.txqlen, ifalias: o.alias, up: o.up };
+    const master = o.master !== undefined ? await this.ifindex(o.master) : undefined;
+    if (o.kind === 'veth') return this.addVeth(o, { ...settings, master });
+    // Options that name links are sent as their ifindexes.
+    const given: Record<string, unknown> = { ...(o as unknown as Record<string, Record<string, unknown> | undefined>)[kind.key] };
+    for (const [name, opt] of Object.entries(kind.options)) {
+      if (opt.link && given[name] !== undefined) given[name] = await this.ifindex(given[name] as LinkName);
     }
-    if (o.macvlan) {
-      spec.link = await this.ifindex(o.macvlan.parent);
-      spec.data = { mode: o.macvlan.mode ?? 'bridge' };
-    }
-    const peerFd = o.peer?.netns !== undefined ? openNetnsFd(o.peer.netns) : undefined;
+    const { data, link } = kindAttributes(kind, given);
+    const spec = dropUndefined({ ifname: o.ifname, kind: o.kind, link, ...settings, master, data }) as NewLinkSpec;
+    await this.socket.request(addLink(spec), `add link ${o.ifname} (${o.kind}) in ${this.label}`);
+    return this.getLink(o.ifname);
+  }
+
+  private async addVeth(o: Extract<LinkAddOptions, { kind: 'veth' }>, settings: LinkSettings): Promise<Link> {
+    const peerFd = o.peer.netns !== undefined ? openNetnsFd(o.peer.netns) : undefined;
     try {
-      if (o.peer) spec.peer = { ifname: o.peer.ifname, mtu: o.peer.mtu, address: o.peer.address, netNsFd: peerFd };
-      const where = o.peer?.netns !== undefined ? ` (peer ${o.peer.ifname} in ${resolveNetns(toRef(o.peer.netns)).label})` : '';
-      await this.socket.request(addLink(spec), `add link ${o.ifname} (${o.kind}) in ${this.label}${where}`);
+      const peer = { ifname: o.peer.ifname, mtu: o.peer.mtu, address: o.peer.address, netNsFd: peerFd };
+      const where = o.peer.netns !== undefined ? ` (peer ${o.peer.ifname} in ${resolveNetns(toRef(o.peer.netns)).label})` : '';
+      await this.socket.request(addLink({ ifname: o.ifname, kind: 'veth', ...settings, peer }), `add link ${o.ifname} (veth) in ${this.label}${where}`);
     } finally {
       if (peerFd !== undefined) closeSync(peerFd);
     }

@@ -51,24 +51,42 @@ export interface Codec<T> {
    * yields RAW; compiled table decoders inline it instead of calling decode.
    */
   readonly inline?: string;
+  /** What a caller may give as a value (for input checking above the codec). */
+  readonly input?: ValueRule;
 }
+
+/**
+ * The values a codec accepts, said plainly so the layers above can check
+ * input before encoding (src/rules turns it into a zod schema).
+ */
+export type ValueRule =
+  | { type: 'int'; min: number; max: number }
+  | { type: 'ipv4' }
+  | { type: 'ip' }
+  | { type: 'mac' }
+  | { type: 'string' }
+  | { type: 'flag' }
+  | { type: 'enum'; names: readonly string[]; max: number };
 
 // ---------------------------------------------------------------- scalars
 
-function fixed<T>(name: string, size: number, read: (b: Uint8Array, o: number) => T, write: (w: Writer, v: T) => void, expr: string): Codec<T> {
+function fixed<T>(name: string, size: number, read: (b: Uint8Array, o: number) => T, write: (w: Writer, v: T) => void, expr: string, input?: ValueRule): Codec<T> {
   return {
     name,
     decode: (b, off, len) => (len === size ? read(b, off) : RAW),
     encode: write,
     inline: `(n === ${size} ? ${expr} : RAW)`,
+    input,
   };
 }
 
+const int = (min: number, max: number): ValueRule => ({ type: 'int', min, max });
+
 const U32_EXPR = '((b[p] | (b[p + 1] << 8) | (b[p + 2] << 16)) + b[p + 3] * 16777216)';
-export const u8 = fixed<number>('u8', 1, (b, o) => b[o], (w, v) => w.u8(v), 'b[p]');
-export const u16 = fixed<number>('u16', 2, u16At, (w, v) => w.u16(v), '(b[p] | (b[p + 1] << 8))');
-export const u32 = fixed<number>('u32', 4, u32At, (w, v) => w.u32(v), U32_EXPR);
-export const s32 = fixed<number>('s32', 4, s32At, (w, v) => w.s32(v), '(b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24))');
+export const u8 = fixed<number>('u8', 1, (b, o) => b[o], (w, v) => w.u8(v), 'b[p]', int(0, 0xff));
+export const u16 = fixed<number>('u16', 2, u16At, (w, v) => w.u16(v), '(b[p] | (b[p + 1] << 8))', int(0, 0xffff));
+export const u32 = fixed<number>('u32', 4, u32At, (w, v) => w.u32(v), U32_EXPR, int(0, 0xffffffff));
+export const s32 = fixed<number>('s32', 4, s32At, (w, v) => w.s32(v), '(b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24))', int(-0x80000000, 0x7fffffff));
 /** u64 as a number; values past 2^53 (which a number cannot hold exactly) stay raw bytes. */
 export const u64 = fixed<number>('u64', 8, u64At, (w, v) => w.u64(v), 'u64At(b, p)');
 (u64 as any).decode = (b: Uint8Array, off: number, len: number) => (len === 8 && u32At(b, off + 4) <= 0x1fffff ? u64At(b, off) : RAW);
@@ -80,12 +98,13 @@ export const uint: Codec<number> = {
   decode: (b, off, len) => (len === 4 ? u32At(b, off) : len === 8 && u32At(b, off + 4) <= 0x1fffff && u32At(b, off + 4) !== 0 ? u64At(b, off) : RAW),
   encode: (w, v) => (v > 0xffffffff ? w.u64(v) : w.u32(v)),
 };
-export const be16 = fixed<number>('be16', 2, be16At, (w, v) => w.be16(v), '((b[p] << 8) | b[p + 1])');
-export const be32 = fixed<number>('be32', 4, be32At, (w, v) => w.be32(v), 'be32At(b, p)');
+export const be16 = fixed<number>('be16', 2, be16At, (w, v) => w.be16(v), '((b[p] << 8) | b[p + 1])', int(0, 0xffff));
+export const be32 = fixed<number>('be32', 4, be32At, (w, v) => w.be32(v), 'be32At(b, p)', int(0, 0xffffffff));
 
 /** A zero-length attribute whose presence means true. */
 export const flag: Codec<true> = {
   name: 'flag',
+  input: { type: 'flag' },
   inline: '(n === 0 ? true : RAW)',
   decode: (_b, _o, len) => (len === 0 ? true : RAW),
   encode: () => {},
@@ -116,6 +135,7 @@ function text(name: string, terminated: boolean): Codec<string> {
   return {
     name,
     terminated,
+    input: { type: 'string' },
     decode(b, off, len) {
       const end = len > 0 && b[off + len - 1] === 0 ? off + len - 1 : off + len;
       let high = 0;
@@ -143,6 +163,7 @@ export const string = text('string', false);
 /** Link-layer address as colon hex (`02:00:00:00:00:01`), any length. */
 export const lladdr: Codec<string> = {
   name: 'lladdr',
+  input: { type: 'mac' },
   decode: (b, off, len) => formatLladdr(b, off, len),
   encode: (w, v) => w.bytes(parseLladdr(v)),
   inline: 'formatLladdr(b, p, n)',
@@ -151,6 +172,7 @@ export const lladdr: Codec<string> = {
 /** IPv4 or IPv6 address as text; the payload length (4 or 16) says which. */
 export const ip: Codec<string> = {
   name: 'ip',
+  input: { type: 'ip' },
   decode: (b, off, len) => (len === 4 ? formatIPv4(b, off) : len === 16 ? formatIPv6(b, off) : RAW),
   encode: (w, v) => w.bytes(parseIP(v)),
   inline: '(n === 4 ? formatIPv4(b, p) : n === 16 ? formatIPv6(b, p) : RAW)',
@@ -158,6 +180,7 @@ export const ip: Codec<string> = {
 
 export const ipv4: Codec<string> = {
   name: 'ipv4',
+  input: { type: 'ipv4' },
   decode: (b, off, len) => (len === 4 ? formatIPv4(b, off) : RAW),
   inline: '(n === 4 ? formatIPv4(b, p) : RAW)',
   encode(w, v) {
@@ -169,13 +192,14 @@ export const ipv4: Codec<string> = {
 
 // ---------------------------------------------------------------- structs
 
-export type FieldType = 'u8' | 'u16' | 'u32' | 's32' | 'u64' | 'pad8' | 'pad16' | 'pad32';
-type FieldValue<F extends FieldType> = F extends `pad${string}` ? never : number;
+/** Struct fields: little-endian integers, big-endian 16-bit (`be16`), a 6-byte MAC (`mac`), padding. */
+export type FieldType = 'u8' | 'u16' | 'u32' | 's32' | 'u64' | 'be16' | 'mac' | 'pad8' | 'pad16' | 'pad32';
+type FieldValue<F extends FieldType> = F extends `pad${string}` ? never : F extends 'mac' ? string : number;
 export type StructOf<F extends readonly (readonly [string, FieldType])[]> = {
   [E in F[number] as E[1] extends `pad${string}` ? never : E[0]]: FieldValue<E[1]>;
 };
 
-const FIELD_SIZE: Record<FieldType, number> = { u8: 1, u16: 2, u32: 4, s32: 4, u64: 8, pad8: 1, pad16: 2, pad32: 4 };
+const FIELD_SIZE: Record<FieldType, number> = { u8: 1, u16: 2, u32: 4, s32: 4, u64: 8, be16: 2, mac: 6, pad8: 1, pad16: 2, pad32: 4 };
 /** Read expressions for struct fields at offset O of b. */
 const U32_AT = (o: string) => `((b[${o}] | (b[${o} + 1] << 8) | (b[${o} + 2] << 16)) + b[${o} + 3] * 16777216)`;
 const FIELD_EXPR: Partial<Record<FieldType, (o: string) => string>> = {
@@ -183,6 +207,8 @@ const FIELD_EXPR: Partial<Record<FieldType, (o: string) => string>> = {
   u16: (o) => `(b[${o}] | (b[${o} + 1] << 8))`,
   u32: U32_AT,
   s32: (o) => `(b[${o}] | (b[${o} + 1] << 8) | (b[${o} + 2] << 16) | (b[${o} + 3] << 24))`,
+  be16: (o) => `((b[${o}] << 8) | b[${o} + 1])`,
+  mac: (o) => `formatLladdr(b, ${o}, 6)`,
   // A high word past 2^21 would lose precision as a number: flag it (the caller keeps the bytes raw).
   // A zero high word skips the multiplication, so small counters stay Smis: V8 then stores
   // them in the object itself instead of boxing every field of the struct as a double.
@@ -222,8 +248,8 @@ export function struct<const F extends readonly (readonly [string, FieldType])[]
   // Compiled on first use: most structs are never read by a given program, and start-up counts.
   let compiled: ((b: Uint8Array, o: number) => T) | undefined;
   let compiledExact: ((b: Uint8Array, o: number) => T | undefined) | undefined;
-  const read = (b: Uint8Array, o: number): T => (compiled ??= new Function(fn(false))())(b, o);
-  const readExact = (b: Uint8Array, o: number): T | undefined => (compiledExact ??= new Function(fn(true))())(b, o);
+  const read = (b: Uint8Array, o: number): T => (compiled ??= new Function('formatLladdr', fn(false))(formatLladdr))(b, o);
+  const readExact = (b: Uint8Array, o: number): T | undefined => (compiledExact ??= new Function('formatLladdr', fn(true))(formatLladdr))(b, o);
   const write = (w: Writer, v: Partial<T>): void => {
     const src = v as any;
     for (const [key, t] of fields) {
@@ -234,6 +260,13 @@ export function struct<const F extends readonly (readonly [string, FieldType])[]
         case 'u32': w.u32(x); break;
         case 's32': w.s32(x); break;
         case 'u64': w.u64(x); break;
+        case 'be16': w.be16(x); break;
+        case 'mac': {
+          const mac = parseLladdr(x === 0 ? '00:00:00:00:00:00' : x);
+          if (mac.length !== 6) throw new EncodeError(`${name}.${key}: a MAC is 6 bytes: ${JSON.stringify(x)}`);
+          w.bytes(mac);
+          break;
+        }
         default: w.zeros(FIELD_SIZE[t]);
       }
     }
@@ -267,7 +300,7 @@ export interface AttrOpts {
   flags?: number;
 }
 export type Spec = readonly [type: number, codec: Codec<any>] | readonly [type: number, codec: Codec<any>, opts: AttrOpts];
-type SpecValue<S> = S extends readonly [number, Codec<infer T>, { multi: true }] ? T[]
+export type SpecValue<S> = S extends readonly [number, Codec<infer T>, { multi: true }] ? T[]
   : S extends readonly [number, Codec<infer T>, ...unknown[]] ? T : never;
 
 export interface Entry {
@@ -488,13 +521,16 @@ export function nested<T = any>(table: AttrTable | (() => AttrTable), opts: { fl
 }
 
 /**
- * A payload whose layout depends on a sibling's value, e.g. IFLA_INFO_DATA
- * keyed by IFLA_INFO_KIND. Kinds not in the map stay raw bytes.
+ * A payload whose layout depends on a sibling, e.g. IFLA_INFO_DATA keyed by
+ * IFLA_INFO_KIND: `select` is the sibling's key, or a function of the
+ * enclosing object that names the kind. Kinds not in the map stay raw bytes.
  */
-export function byKind(siblingKey: string, kinds: Record<string, Codec<any>>): Codec<any> {
+export function byKind(select: string | ((parent: any) => string | undefined), kinds: Record<string, Codec<any>>): Codec<any> {
+  const siblingKey = typeof select === 'string' ? select : 'kind';
+  const nameOf = typeof select === 'string' ? (parent: any): unknown => parent?.[select] : select;
   // Own keys only: a kind named "constructor" must not find Object.prototype's.
   const kindOf = (parent: any): Codec<any> | undefined => {
-    const k = parent?.[siblingKey];
+    const k = nameOf(parent);
     return typeof k === 'string' && Object.hasOwn(kinds, k) ? kinds[k] : undefined;
   };
   return {
@@ -506,7 +542,7 @@ export function byKind(siblingKey: string, kinds: Record<string, Codec<any>>): C
     encode(w, v, parent) {
       if (v instanceof Uint8Array) return w.bytes(v);
       const codec = kindOf(parent);
-      if (!codec) throw new EncodeError(`no attribute layout for ${siblingKey} ${JSON.stringify(parent?.[siblingKey])}`);
+      if (!codec) throw new EncodeError(`no attribute layout for ${siblingKey} ${JSON.stringify(nameOf(parent))}`);
       codec.encode(w, v, parent);
     },
   };
@@ -529,16 +565,42 @@ export function headerThenAttrs<H>(header: StructCodec<H>, table: AttrTable | ((
   };
 }
 
-/** An enum-like u32 whose numbers have names; unknown numbers stay numbers. */
-export function u32Enum<const N extends Record<number, string>>(name: string, names: N): Codec<N[keyof N] | number> {
+/** An integer codec (u8, u16, u32...) whose numbers have names; unknown numbers stay numbers. */
+export function enumOf<const N extends Record<number, string>>(base: Codec<number>, name: string, names: N): Codec<N[keyof N] | number> {
   const byName = new Map<string, number>(Object.entries(names).map(([k, v]) => [v as string, Number(k)]));
+  const max = base.input?.type === 'int' ? base.input.max : 0xffffffff;
   return {
     name,
-    decode: (b, off, len) => (len === 4 ? ((names as any)[u32At(b, off)] ?? u32At(b, off)) : RAW),
-    encode(w, v) {
+    input: { type: 'enum', names: Object.values(names), max },
+    decode(b, off, len, depth, parent) {
+      const n = base.decode(b, off, len, depth, parent);
+      return n === RAW ? RAW : (((names as Record<number, N[keyof N]>)[n]) ?? n);
+    },
+    encode(w, v, parent) {
       const n = typeof v === 'number' ? v : byName.get(v as string);
       if (n === undefined) throw new EncodeError(`${name}: unknown value ${JSON.stringify(v)}`);
-      w.u32(n);
+      base.encode(w, n, parent);
     },
+  };
+}
+
+/** A u32 enum (see enumOf). */
+export const u32Enum = <const N extends Record<number, string>>(name: string, names: N): Codec<N[keyof N] | number> => enumOf(u32, name, names);
+/** A u16 enum (see enumOf). */
+export const u16Enum = <const N extends Record<number, string>>(name: string, names: N): Codec<N[keyof N] | number> => enumOf(u16, name, names);
+
+/**
+ * One attribute sent in either of two forms (IFLA_VXLAN_TTL_INHERIT: a flag
+ * in requests, a u8 in replies): decodes with the first codec that takes the
+ * bytes, encodes with the one `pick` names for the value.
+ */
+export function oneOf<A, B>(name: string, a: Codec<A>, b: Codec<B>, pick: (v: A | B) => 0 | 1): Codec<A | B> {
+  return {
+    name,
+    decode(bytes, off, len, depth, parent) {
+      const v = a.decode(bytes, off, len, depth, parent);
+      return v !== RAW ? v : b.decode(bytes, off, len, depth, parent);
+    },
+    encode: (w, v, parent) => (pick(v) === 0 ? a.encode(w, v as A, parent) : b.encode(w, v as B, parent)),
   };
 }

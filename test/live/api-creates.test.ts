@@ -4,7 +4,7 @@
 // Needs root; every namespace is vclive-* and removed afterwards.
 
 import assert from 'node:assert/strict';
-import { connect, open, NetlinkError, ValidationError, type Vethcon } from '../../src/index.js';
+import { connect, open, NetlinkError, ValidationError, type LinkAddOptions, type Vethcon } from '../../src/index.js';
 import { addAddress, addLink } from '../../src/netlink/index.js';
 import { openNetnsFd } from '../../src/api/netns.js';
 import { closeSync } from 'node:fs';
@@ -302,7 +302,13 @@ describe('api creates what ip then sees (live, root)', function () {
       ['CIDR without prefix', () => vc.addresses.delete('nic1', '10.1.1.1', { netns: A }), /needs a prefix length/],
       ['bad route dst', () => vc.routes.add({ netns: A, dst: '10.0.0.0/40', gateway: '10.220.0.2' }), /prefix length/],
       ['bad neighbour MAC', () => vc.neighbours.add({ netns: A, dev: 'nic1', dst: '10.220.0.5', lladdr: 'zz:00:00:00:00:01' }), /MAC/],
-      ['veth without peer', () => vc.links.add({ netns: A, ifname: 'ok0', kind: 'veth' }), /a veth needs a peer/],
+      ['veth without peer', () => vc.links.add({ netns: A, ifname: 'ok0', kind: 'veth' } as unknown as LinkAddOptions), /a veth needs a peer/],
+      ['veth with vxlan options', () => vc.links.add({ netns: A, ifname: 'ok0', kind: 'veth', peer: { ifname: 'ok1' }, vxlan: { id: 1 } } as unknown as LinkAddOptions), /Unrecognized key\(s\) in object: 'vxlan'/],
+      ['vxlan without id', () => vc.links.add({ netns: A, ifname: 'ok0', kind: 'vxlan', vxlan: {} } as unknown as LinkAddOptions), /vxlan.id: Required/],
+      ['vxlan id over 24 bits', () => vc.links.add({ netns: A, ifname: 'ok0', kind: 'vxlan', vxlan: { id: 0x1000000 } }), /vxlan.id: Number must be less than or equal to 16777215/],
+      ['vlan without its options', () => vc.links.add({ netns: A, ifname: 'ok0', kind: 'vlan' } as unknown as LinkAddOptions), /a vlan needs vlan: \{ parent, id \}/],
+      ['vlan id 4095', () => vc.links.add({ netns: A, ifname: 'ok0', kind: 'vlan', vlan: { parent: 'nic1', id: 4095 } }), /vlan.id/],
+      ['ipvlan mode unknown', () => vc.links.add({ netns: A, ifname: 'ok0', kind: 'ipvlan', ipvlan: { parent: 'nic1', mode: 'l4' as 'l3' } }), /ipvlan.mode/],
       ['unsupported kind', () => vc.links.add({ netns: A, ifname: 'ok0', kind: 'dummy' as 'bridge' }), /kind/],
     ];
     try {

@@ -6,6 +6,7 @@ import { NLM_F_ACK, NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL, NLM_F_REQUEST } from '
 import type { Request } from '../request.js';
 import type { IfInfoMsg } from './headers.js';
 import { IFF_UP, RTEXT_FILTER_VF, RTM_DELLINK, RTM_GETLINK, RTM_NEWLINK, type LinkAttrs } from './link.js';
+import type { KindData } from './kinds/index.js';
 
 const AF_UNSPEC = 0;
 const AF_PACKET = 17;
@@ -28,14 +29,16 @@ export interface LinkSettings {
   up?: boolean;
 }
 
-export interface NewLinkSpec extends LinkSettings {
+/**
+ * A new link: its settings, its kind and IFLA_INFO_DATA typed by that kind
+ * (vxlan id, macvlan mode, ...; attributes are sent in key order), and for a
+ * veth its peer.
+ */
+export type NewLinkSpec = LinkSettings & KindData & {
   ifname: string;
-  kind: string;
-  /** IFLA_INFO_DATA for the kind (vxlan id, macvlan mode, ...), in wire order. */
-  data?: Record<string, unknown>;
   /** veth only: the other end, optionally created directly in another namespace. */
   peer?: LinkSettings & { ifname?: string };
-}
+};
 
 /** Link selector: ifindex, or name. */
 export type LinkRef = { index: number } | { ifname: string };
@@ -64,12 +67,12 @@ function settingAttrs(s: LinkSettings, ifname?: string): LinkAttrs {
 /** Like `ip link add NAME [options] type KIND [data] [peer name P [netns NS]]`. */
 export function addLink(spec: NewLinkSpec): Request<IfInfoMsg, LinkAttrs> {
   const attrs = settingAttrs(spec, spec.ifname);
-  let data = spec.data;
+  let data: unknown = spec.data;
   if (spec.peer) {
     const { up, ifname, ...rest } = spec.peer;
     data = { peer: { header: header(0, up), attrs: settingAttrs(rest, ifname) } };
   }
-  attrs.linkinfo = data ? { kind: spec.kind, data } : { kind: spec.kind };
+  attrs.linkinfo = data ? { kind: spec.kind, data } as LinkAttrs['linkinfo'] : { kind: spec.kind };
   return { type: RTM_NEWLINK, flags: NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, header: header(0, spec.up), attrs };
 }
 

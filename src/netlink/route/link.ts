@@ -3,9 +3,10 @@
 // linux/if_link.h and the kernel's YNL spec rt-link.yaml.
 
 import {
-  attrs, struct, nested, byKind, binary, cstring, string, lladdr, u8, u16, u32, s32, uint, u64Struct, NLA_F_NESTED, type AttrsOf,
+  attrs, struct, nested, binary, cstring, string, lladdr, u8, u16, u32, s32, uint, u64Struct, NLA_F_NESTED, type AttrsOf,
 } from '../attr.js';
-import { LINK_KINDS, LINK_SLAVE_DATA } from './kinds/index.js';
+import { linkInfoCodecs } from './kinds/index.js';
+import { vethTable } from './kinds/veth.js';
 
 export const RTM_NEWLINK = 16;
 export const RTM_DELLINK = 17;
@@ -67,12 +68,15 @@ const PROTO_DOWN_REASON = attrs('IFLA_PROTO_DOWN_REASON', {
   value: [2, u32],
 });
 
+/** IFLA_INFO_DATA and IFLA_INFO_SLAVE_DATA, laid out by the link kinds' registry (./kinds). */
+const INFO = linkInfoCodecs(() => IFLA);
+
 export const LINKINFO = attrs('IFLA_LINKINFO', {
   kind: [1, string],
-  data: [2, byKind('kind', LINK_KINDS)],
+  data: [2, INFO.data],
   xstats: [3, binary],
   slaveKind: [4, cstring],
-  slaveData: [5, LINK_SLAVE_DATA],
+  slaveData: [5, INFO.slaveData],
 });
 
 export const IFLA = attrs('IFLA', {
@@ -152,3 +156,7 @@ export const IFLA = attrs('IFLA', {
 
 export type LinkAttrs = AttrsOf<typeof IFLA>;
 export type LinkInfoAttrs = AttrsOf<typeof LINKINFO>;
+
+/** VETH_INFO: a veth's IFLA_INFO_DATA (the peer's ifinfomsg and IFLA attributes). */
+export const VETH = vethTable(() => IFLA);
+export type VethAttrs = AttrsOf<typeof VETH>;

@@ -5,33 +5,12 @@
 // from the YNL spec in places: the BRPORT on/off options are u8, not flags,
 // and IFLA_BR_VLAN_PROTOCOL is big-endian.
 
-import { EncodeError } from '../../errors.js';
-import { formatLladdr, parseLladdr } from '../../bytes.js';
-import {
-  RAW, attrs, nested, struct, binary, flag, lladdr, ip, u8, u16, u32, u64, be16, type AttrsOf, type Codec,
-} from '../../attr.js';
+import { attrs, nested, struct, binary, flag, lladdr, ip, u8, u16, u32, u64, be16, type AttrsOf } from '../../attr.js';
+import { defineKind } from './kind.js';
 
-/**
- * struct ifla_bridge_id: `prio` is two bytes in network order (the bridge
- * priority, e.g. 0x8000), then the MAC. Longer payloads keep the rest in `extra`.
- */
-export interface BridgeId { prio: number; addr: string; extra?: Uint8Array }
-export const bridgeId: Codec<BridgeId> = {
-  name: 'ifla_bridge_id',
-  decode(b, off, len) {
-    if (len < 8) return RAW;
-    const out: BridgeId = { prio: (b[off] << 8) | b[off + 1], addr: formatLladdr(b, off + 2, 6) };
-    if (len > 8) out.extra = b.slice(off + 8, off + len);
-    return out;
-  },
-  encode(w, v) {
-    const mac = parseLladdr(v.addr);
-    if (mac.length !== 6) throw new EncodeError(`ifla_bridge_id: addr must be 6 bytes: ${JSON.stringify(v.addr)}`);
-    w.be16(v.prio);
-    w.bytes(mac);
-    if (v.extra) w.bytes(v.extra);
-  },
-};
+/** struct ifla_bridge_id: the priority (big-endian, e.g. 0x8000), then the MAC. */
+export const bridgeId = struct('ifla_bridge_id', [['prio', 'be16'], ['addr', 'mac']] as const);
+export type BridgeId = ReturnType<typeof bridgeId.read>;
 
 /** struct br_boolopt_multi: bit per BR_BOOLOPT_* option. */
 export const BR_BOOLOPT_MULTI = struct('br_boolopt_multi', [['optval', 'u32'], ['optmask', 'u32']] as const);
@@ -166,3 +145,21 @@ export const BRIDGE_PORT = attrs('IFLA_BRPORT', {
   backupNhid: [44, u32],
 });
 export type BridgePortAttrs = AttrsOf<typeof BRIDGE_PORT>;
+
+/** Like `ip link add NAME type bridge [forward_delay N] [ageing_time N] [mcast_snooping 0|1] ...` (times in centiseconds). */
+export const bridge = defineKind({
+  kind: 'bridge',
+  key: 'bridge',
+  data: BRIDGE,
+  slaveData: BRIDGE_PORT,
+  options: {
+    forwardDelay: { attr: 'forwardDelay' },
+    helloTime: { attr: 'helloTime' },
+    maxAge: { attr: 'maxAge' },
+    ageingTime: { attr: 'ageingTime' },
+    stp: { attr: 'stpState', boolean: true },
+    priority: { attr: 'priority' },
+    vlanFiltering: { attr: 'vlanFiltering', boolean: true },
+    mcastSnooping: { attr: 'mcastSnooping', boolean: true },
+  },
+});

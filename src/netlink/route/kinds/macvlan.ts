@@ -3,6 +3,7 @@
 // them (FLAGS is a u16).
 
 import { attrs, nested, lladdr, u16, u32, s32, u32Enum, type AttrsOf } from '../../attr.js';
+import { defineKind } from './kind.js';
 
 export const MACVLAN_MODE_PRIVATE = 1;
 export const MACVLAN_MODE_VEPA = 2;
@@ -45,3 +46,13 @@ export const MACVLAN = attrs('IFLA_MACVLAN', {
   bcCutoff: [9, s32],
 });
 export type MacvlanAttrs = AttrsOf<typeof MACVLAN>;
+
+const macvlanOptions = {
+  parent: { attr: 'link', parent: true, link: true, required: true },
+  mode: { attr: 'mode', default: 'bridge' },
+} as const;
+
+/** Like `ip link add NAME link PARENT type macvlan mode MODE` (bridge by default). */
+export const macvlan = defineKind({ kind: 'macvlan', key: 'macvlan', data: MACVLAN, options: macvlanOptions });
+/** Like `ip link add NAME link PARENT type macvtap mode MODE`: a macvlan with a tap device; same options, under `macvlan`. */
+export const macvtap = defineKind({ kind: 'macvtap', key: 'macvlan', data: MACVLAN, options: macvlanOptions });

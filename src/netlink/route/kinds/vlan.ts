@@ -1,7 +1,8 @@
 // vlan (802.1Q/802.1ad): IFLA_INFO_DATA (IFLA_VLAN_*). Numbers from
 // linux/if_link.h; the protocol is big-endian on the wire.
 
-import { attrs, nested, struct, u16, be16, type AttrsOf } from '../../attr.js';
+import { attrs, nested, struct, u16, be16, enumOf, type AttrsOf } from '../../attr.js';
+import { defineKind } from './kind.js';
 
 export const ETH_P_8021Q = 0x8100;
 export const ETH_P_8021AD = 0x88a8;
@@ -28,7 +29,19 @@ export const VLAN = attrs('IFLA_VLAN', {
   flags: [2, VLAN_FLAGS],
   egressQos: [3, nested(VLAN_QOS)],
   ingressQos: [4, nested(VLAN_QOS)],
-  /** ETH_P_8021Q or ETH_P_8021AD. */
-  protocol: [5, be16],
+  /** ETH_P_8021Q or ETH_P_8021AD, by iproute2's names; big-endian on the wire. */
+  protocol: [5, enumOf(be16, 'vlan_protocol', { 0x8100: '802.1Q', 0x88a8: '802.1ad' } as const)],
 });
 export type VlanAttrs = AttrsOf<typeof VLAN>;
+
+/** Like `ip link add NAME link PARENT type vlan [protocol 802.1Q|802.1ad] id VID`. */
+export const vlan = defineKind({
+  kind: 'vlan',
+  key: 'vlan',
+  data: VLAN,
+  options: {
+    parent: { attr: 'link', parent: true, link: true, required: true },
+    protocol: { attr: 'protocol' },
+    id: { attr: 'id', required: true, max: 4094 },
+  },
+});

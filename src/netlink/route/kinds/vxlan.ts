@@ -3,38 +3,18 @@
 // port, the source port range and the IPv6 flow label are big-endian, the
 // on/off options are u8 0/1 except GBP, GPE and REMCSUM_NOPARTIAL (flags).
 
-import { be16At } from '../../bytes.js';
-import { RAW, attrs, binary, flag, ip, ipv4, u8, u32, be16, be32, type AttrsOf, type Codec } from '../../attr.js';
+import { attrs, binary, flag, ip, ipv4, oneOf, struct, u8, u32, be16, be32, type AttrsOf } from '../../attr.js';
+import { defineKind } from './kind.js';
 
-/** struct ifla_vxlan_port_range: UDP source ports, both big-endian. Longer payloads keep the rest in `extra`. */
-export interface PortRange { low: number; high: number; extra?: Uint8Array }
-export const portRange: Codec<PortRange> = {
-  name: 'ifla_vxlan_port_range',
-  decode(b, off, len) {
-    if (len < 4) return RAW;
-    const out: PortRange = { low: be16At(b, off), high: be16At(b, off + 2) };
-    if (len > 4) out.extra = b.slice(off + 4, off + len);
-    return out;
-  },
-  encode(w, v) {
-    w.be16(v.low);
-    w.be16(v.high);
-    if (v.extra) w.bytes(v.extra);
-  },
-};
+/** struct ifla_vxlan_port_range: UDP source ports, both big-endian. */
+export const portRange = struct('ifla_vxlan_port_range', [['low', 'be16'], ['high', 'be16']] as const);
+export type PortRange = ReturnType<typeof portRange.read>;
 
 /**
  * IFLA_VXLAN_TTL_INHERIT: iproute2 requests send it as a flag (no payload),
- * the kernel reports it as a u8 0/1. Decodes to `true` or the number, and
- * encodes each the way it came.
+ * the kernel reports it as a u8 0/1; each is encoded the way it came.
  */
-export const flagOrU8: Codec<true | number> = {
-  name: 'flag|u8',
-  decode: (b, off, len) => (len === 0 ? true : len === 1 ? b[off] : RAW),
-  encode(w, v) {
-    if (v !== true) w.u8(v);
-  },
-};
+export const flagOrU8 = oneOf('flag|u8', flag, u8, (v) => (v === true ? 0 : 1));
 
 /** IFLA_VXLAN_DF values. */
 export const VXLAN_DF_UNSET = 0;
@@ -94,3 +74,23 @@ export const VXLAN = attrs('IFLA_VXLAN', {
   mcRoute: [34, u8],
 });
 export type VxlanAttrs = AttrsOf<typeof VXLAN>;
+
+/**
+ * Like `ip link add NAME type vxlan id VNI [remote IP] [local IP] [dev DEV]
+ * [ttl N] [nolearning] dstport PORT`. The port defaults to IANA's 4789.
+ */
+export const vxlan = defineKind({
+  kind: 'vxlan',
+  key: 'vxlan',
+  data: VXLAN,
+  options: {
+    dev: { attr: 'link', link: true },
+    ttl: { attr: 'ttl' },
+    id: { attr: 'id', required: true, max: 0xffffff },
+    local: { attr: 'local' },
+    remote: { attr: 'group' },
+    group: { attr: 'group' },
+    learning: { attr: 'learning', boolean: true },
+    port: { attr: 'port', min: 1, default: 4789 },
+  },
+});
