@@ -10,15 +10,39 @@
 
 import { NLMSG_HDRLEN, decodeMessages, type LayoutMessage } from '../netlink/message.js';
 import { u16At, u32At, s32At, formatIPv4, formatIPv4Prefix, formatIPv6, formatLladdr } from '../netlink/bytes.js';
-import { RAW, cstring, string, decodeAttrs } from '../netlink/attr.js';
-import { LINKINFO, RTM_NEWLINK, type LinkAttrs } from '../netlink/route/link.js';
-import { RTM_NEWROUTE, type RouteAttrs } from '../netlink/route/route.js';
-import type { IfInfoMsg, RtMsg } from '../netlink/route/headers.js';
+import { RAW, cstring, string, decodeAttrs, type AttrTable } from '../netlink/attr.js';
+import { IFLA, LINKINFO, RTM_NEWLINK, type LinkAttrs } from '../netlink/route/link.js';
+import { RTA, RTM_NEWROUTE, type RouteAttrs } from '../netlink/route/route.js';
+import { IFINFOMSG, RTMSG, type IfInfoMsg, type RtMsg } from '../netlink/route/headers.js';
 import { LINK_SUMMARY, ROUTE_SUMMARY, SUMMARY } from './summary.js';
 import { linkOf, routeOf, toLink, toRoute, type Link, type Route } from './convert.js';
 
-const RTMSG_SIZE = 12;
-const IFINFOMSG_SIZE = 16;
+const RTMSG_SIZE = RTMSG.size;
+const IFINFOMSG_SIZE = IFINFOMSG.size;
+
+/**
+ * The attributes the readers switch on, named. A const enum compiles to
+ * literal case labels, which V8 turns into a jump table; that the numbers
+ * are the tables' own is checked once, below, as this module loads.
+ */
+const enum LinkInfo { kind = 1 }
+const enum Rta { dst = 1, oif = 4, gateway = 5, priority = 6, prefsrc = 7, table = 15 }
+const enum Ifla {
+  address = 1, broadcast = 2, ifname = 3, mtu = 4, link = 5, qdisc = 6, master = 10, txqlen = 13,
+  operstate = 16, linkinfo = 18, ifalias = 20, group = 27, linkNetnsid = 37,
+}
+function sameNumbers(table: AttrTable, numbers: Record<string, number>): void {
+  for (const [key, type] of Object.entries(numbers)) {
+    if (table.byKey.get(key)?.type !== type) throw new Error(`readers.ts: ${table.name} ${key} is not attribute ${type}`);
+  }
+}
+sameNumbers(LINKINFO, { kind: LinkInfo.kind });
+sameNumbers(RTA, { dst: Rta.dst, oif: Rta.oif, gateway: Rta.gateway, priority: Rta.priority, prefsrc: Rta.prefsrc, table: Rta.table });
+sameNumbers(IFLA, {
+  address: Ifla.address, broadcast: Ifla.broadcast, ifname: Ifla.ifname, mtu: Ifla.mtu, link: Ifla.link, qdisc: Ifla.qdisc,
+  master: Ifla.master, txqlen: Ifla.txqlen, operstate: Ifla.operstate, linkinfo: Ifla.linkinfo, ifalias: Ifla.ifalias,
+  group: Ifla.group, linkNetnsid: Ifla.linkNetnsid,
+});
 
 /** The general way for one message at b[off, off+len). */
 const decoded = (b: Uint8Array, off: number, len: number): LayoutMessage => decodeMessages(b, SUMMARY, off, off + len)[0] as LayoutMessage;
@@ -45,16 +69,16 @@ export function readRoute(b: Uint8Array, off: number, len: number): Route {
     const t = u16At(b, p + 2);
     let ok = true;
     switch (t) {
-      case 1: // an IPv4 destination's text is made with its prefix length at once
+      case Rta.dst: // an IPv4 destination's text is made with its prefix length at once
         ok = dst === undefined && dstText === undefined;
         if (vn === 4) dstText = formatIPv4Prefix(b, v, b[h + 1]);
         else ok = ok && (dst = ipText(b, v, vn)) !== undefined;
         break;
-      case 4: ok = oif === undefined && vn === 4; oif = u32At(b, v); break;
-      case 5: ok = gateway === undefined && (gateway = ipText(b, v, vn)) !== undefined; break;
-      case 6: ok = priority === undefined && vn === 4; priority = u32At(b, v); break;
-      case 7: ok = prefsrc === undefined && (prefsrc = ipText(b, v, vn)) !== undefined; break;
-      case 15: ok = table === undefined && vn === 4; table = u32At(b, v); break;
+      case Rta.oif: ok = oif === undefined && vn === 4; oif = u32At(b, v); break;
+      case Rta.gateway: ok = gateway === undefined && (gateway = ipText(b, v, vn)) !== undefined; break;
+      case Rta.priority: ok = priority === undefined && vn === 4; priority = u32At(b, v); break;
+      case Rta.prefsrc: ok = prefsrc === undefined && (prefsrc = ipText(b, v, vn)) !== undefined; break;
+      case Rta.table: ok = table === undefined && vn === 4; table = u32At(b, v); break;
       default: ok = ROUTE_SUMMARY.byType[t & 0x3fff] === undefined; // multipath, or a flagged type
     }
     if (!ok) return toRoute(decoded(b, off, len));
@@ -87,7 +111,7 @@ const KIND_ONLY = new Map<string, { kind: string }>();
 function kindOnly(b: Uint8Array, v: number, vn: number): { kind: string } | undefined {
   if (vn < 4) return undefined;
   const n = u16At(b, v);
-  if (u16At(b, v + 2) !== 1 || n < 4 || ((n + 3) & ~3) !== vn) return undefined;
+  if (u16At(b, v + 2) !== LinkInfo.kind || n < 4 || ((n + 3) & ~3) !== vn) return undefined;
   const kind = textOf(string, b, v + 4, n - 4);
   if (kind === undefined) return undefined;
   let info = KIND_ONLY.get(kind);
@@ -114,19 +138,19 @@ export function readLink(b: Uint8Array, off: number, len: number): Link {
     const t = u16At(b, p + 2);
     let ok = true;
     switch (t) {
-      case 1: ok = address === undefined; address = formatLladdr(b, v, vn); break;
-      case 2: ok = broadcast === undefined; broadcast = formatLladdr(b, v, vn); break;
-      case 3: ok = ifname === undefined && (ifname = textOf(cstring, b, v, vn)) !== undefined; break;
-      case 4: ok = mtu === undefined && vn === 4; mtu = u32At(b, v); break;
-      case 5: ok = link === undefined && vn === 4; link = u32At(b, v); break;
-      case 6: ok = qdisc === undefined && (qdisc = textOf(cstring, b, v, vn)) !== undefined; break;
-      case 10: ok = master === undefined && vn === 4; master = u32At(b, v); break;
-      case 13: ok = txqlen === undefined && vn === 4; txqlen = u32At(b, v); break;
-      case 16: ok = operstate === undefined && vn === 1; operstate = b[v]; break;
-      case 18: ok = linkinfo === undefined; linkinfo = kindOnly(b, v, vn) ?? decodeAttrs(LINKINFO, b, v, v + vn, 1); break;
-      case 20: ok = alias === undefined && (alias = textOf(string, b, v, vn)) !== undefined; break;
-      case 27: ok = group === undefined && vn === 4; group = u32At(b, v); break;
-      case 37: ok = netnsid === undefined && vn === 4; netnsid = s32At(b, v); break;
+      case Ifla.address: ok = address === undefined; address = formatLladdr(b, v, vn); break;
+      case Ifla.broadcast: ok = broadcast === undefined; broadcast = formatLladdr(b, v, vn); break;
+      case Ifla.ifname: ok = ifname === undefined && (ifname = textOf(cstring, b, v, vn)) !== undefined; break;
+      case Ifla.mtu: ok = mtu === undefined && vn === 4; mtu = u32At(b, v); break;
+      case Ifla.link: ok = link === undefined && vn === 4; link = u32At(b, v); break;
+      case Ifla.qdisc: ok = qdisc === undefined && (qdisc = textOf(cstring, b, v, vn)) !== undefined; break;
+      case Ifla.master: ok = master === undefined && vn === 4; master = u32At(b, v); break;
+      case Ifla.txqlen: ok = txqlen === undefined && vn === 4; txqlen = u32At(b, v); break;
+      case Ifla.operstate: ok = operstate === undefined && vn === 1; operstate = b[v]; break;
+      case Ifla.linkinfo: ok = linkinfo === undefined; linkinfo = kindOnly(b, v, vn) ?? decodeAttrs(LINKINFO, b, v, v + vn, 1); break;
+      case Ifla.ifalias: ok = alias === undefined && (alias = textOf(string, b, v, vn)) !== undefined; break;
+      case Ifla.group: ok = group === undefined && vn === 4; group = u32At(b, v); break;
+      case Ifla.linkNetnsid: ok = netnsid === undefined && vn === 4; netnsid = s32At(b, v); break;
       default: ok = LINK_SUMMARY.byType[t & 0x3fff] === undefined; // altnames, or a flagged type
     }
     if (!ok) return toLink(decoded(b, off, len));
