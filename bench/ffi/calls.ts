@@ -1,8 +1,8 @@
 // Per-call cost of the ways ffi-rs can call libc, and of the binding
-// src/netlink/sys.ts chose. Run as root or not:
+// src/sys (src/sys/ffi.ts) chose. Run as root or not:
 //   npx tsc -p tsconfig.json && node dist/bench/ffi/calls.js
 // This bench imports ffi-rs directly to compare binding styles side by side;
-// library code reaches ffi-rs only through src/netlink/sys.ts.
+// library code reaches ffi-rs only through src/sys.
 //
 // Variants run interleaved in rounds (the VM is shared and noisy); we print
 // the median and the best round per variant, in µs per call (or per round trip).

@@ -1,6 +1,6 @@
 // Starting the `vethcon` command, shared by the ESM bin (bin.ts) and the
 // one-file build (src/bundle.ts). When the command will touch a namespace,
-// the namespace worker is started first of all (spawn.ts: it boots in ~25 ms
+// the namespace worker is started first of all (spawn.ts: it boots in ~25–35 ms
 // without ffi-rs), then ffi-rs is loaded here (importing ns/) and the worker
 // told go, and only then is everything else loaded, while the worker boots.
 

@@ -2,7 +2,7 @@
 // serves every namespace in turn: it enters a namespace, opens netlink
 // sockets there, returns home and proves it, and hands back plain fds that the
 // main thread then drives directly. One hopper beats a worker per namespace:
-// a Node worker costs ~28 ms and ~8.5 MiB to start, a hop with one socket
+// a Node worker costs ~25–35 ms and ~8.5 MiB to start, a hop with one socket
 // ~0.25 ms, and a second hopper barely speeds up bulk work (bench/ffi/ns.ts).
 // The main thread never calls setns; a worker that cannot prove where it is
 // gets terminated and is never reused.

@@ -1,5 +1,5 @@
 // Starting a namespace worker thread. Nothing here loads ffi-rs, so a
-// command line can start the worker first thing (it takes ~25 ms to boot)
+// command line can start the worker first thing (it takes ~25–35 ms to boot)
 // and load everything else meanwhile. The worker boots, then waits for "go"
 // before it loads ffi-rs; only pool.ts says go, and pool.ts loads ffi-rs on
 // the main thread before it can (see the header of src/netlink/sys.ts for
