@@ -58,7 +58,7 @@ const nativePath = createRequire(require.resolve('ffi-rs')).resolve(`@yuuang/ffi
 console.log('load time (median of 5 fresh processes):');
 console.log(`  import('ffi-rs') (index.js: musl check via process.report)   ${importMs(require.resolve('ffi-rs')).toFixed(1)} ms`);
 console.log(`  require the prebuilt binary directly                           ${importMs(nativePath).toFixed(1)} ms`);
-console.log(`  import sys.ts (binary + symbols warmed)                        ${importMs(new URL('../../src/sys/index.js', import.meta.url).href).toFixed(1)} ms`);
+console.log(`  import src/sys (binary + symbols warmed)                     ${importMs(new URL('../../src/sys/index.js', import.meta.url).href).toFixed(1)} ms`);
 
 const native = require(nativePath) as { load: typeof call };
 console.log('getppid (the syscall itself is ~0.2 µs):');
@@ -68,7 +68,7 @@ const ppidErrno = prepared('getppid', I32, [], [], true);
 measure([
   { name: 'define() wrapper', run: () => wrapped.getppid([]) },
   { name: "ffi-rs load(), prebuilt params object", run: () => call(ppid) },
-  { name: 'native load(), prebuilt params object (sys.ts)', run: () => native.load(ppid) },
+  { name: 'native load(), prebuilt params object (src/sys)', run: () => native.load(ppid) },
   { name: 'native load(), prebuilt, errno: true', run: () => native.load(ppidErrno) },
 ]);
 

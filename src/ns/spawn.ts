@@ -2,7 +2,7 @@
 // command line can start the worker first thing (it takes ~25–35 ms to boot)
 // and load everything else meanwhile. The worker boots, then waits for "go"
 // before it loads ffi-rs; only pool.ts says go, and pool.ts loads ffi-rs on
-// the main thread before it can (see the header of src/netlink/sys.ts for
+// the main thread before it can (see the header of src/sys/ffi.ts for
 // why the main thread must load it first). Go is a flag in shared memory,
 // which a worker that boots later than that reads at once, and a message,
 // which wakes one that was waiting. Beside the flag, the main thread leaves

@@ -1,6 +1,6 @@
 // A namespace worker thread's entry (started by spawn.ts). It boots without
 // ffi-rs and loads it (through hopper.ts) only on go: the main thread must
-// load ffi-rs first (src/netlink/sys.ts), and says go only once it has
+// load ffi-rs first (src/sys/ffi.ts), and says go only once it has
 // (pool.ts). Tiny on purpose: the worker boots while the main thread loads
 // everything else, and usually finds go already said.
 

@@ -20,7 +20,7 @@ const ADDRESSES = 2000;
 
 /** setsockopt(fd, SOL_SOCKET, SO_RCVBUF, bytes): the kernel doubles it, with a floor of ~2 KiB. */
 function shrinkReceiveBuffer(fd: number, bytes: number): void {
-  // ffi-rs is loaded already (src/netlink/sys.ts, through the imports above); 'libc' is open.
+  // ffi-rs is loaded already (src/sys/ffi.ts, through the imports above); 'libc' is open.
   const ffi = createRequire(import.meta.url)('ffi-rs') as typeof import('ffi-rs');
   const value = Buffer.alloc(4);
   value.writeInt32LE(bytes);

@@ -1,4 +1,4 @@
-// Light live checks of src/netlink/sys.ts, the FFI binding: a real netlink
+// Light live checks of src/sys/ffi.ts, the FFI binding: a real netlink
 // socket, a hand-written RTM_GETLINK, errno reporting. Needs no root.
 
 import assert from 'node:assert/strict';
@@ -20,7 +20,7 @@ function getLinkRequest(ifindex: number, seq: number): Buffer {
   return buf;
 }
 
-describe('netlink/sys (ffi binding)', () => {
+describe('sys (the ffi binding)', () => {
   let fd = -1;
   afterEach(() => {
     if (fd >= 0) sys.closeFd(fd);
