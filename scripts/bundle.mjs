@@ -24,15 +24,19 @@
 //
 // Code cache: compiling the rest takes ~8 ms and the first calls compile
 // their functions lazily; with V8's cached data (vm.Script cachedData) both
-// mostly go. The build writes the main one by running a dry run of the CLI
-// (no root needed); a run that finds a cache missing or rejected (another
-// Node version), or that loaded more modules than the run that wrote it,
-// writes it again, on exit (the worker: once it has handled its first
-// request, before it answers, as the command may end the process then), if it may
-// write dist/. Caches live only in dist/, which only whoever may change the
-// code itself can write.
+// mostly go. The caches are made here, once, and never written at run time:
+// the build runs scripts/code-cache-pass.cjs, which loads the bundle as a real
+// connect does (the namespace worker and ffi-rs, the API, connect, the client,
+// a read-only netlink dump of its own namespace, one worker request, a connect
+// that fails on a namespace that does not exist, and a dry run), with
+// VETHCON_BUILD_CODE_CACHE=DIR, which makes the runtime write each cache into
+// DIR (the main one on exit, the worker's once it has handled its first
+// request); then they are moved into dist/ and checked to be accepted by a
+// fresh process. At run time a cache that is missing, corrupt or rejected by
+// V8 (another Node version) is just not used: the code compiles as without
+// one, and nothing is written (the installed package is never changed).
 
-import { existsSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import { builtinModules, createRequire } from 'node:module';
 import { execFileSync } from 'node:child_process';
 import { dirname, join, relative, resolve, sep } from 'node:path';
@@ -155,63 +159,45 @@ function __vcLoad(id) {
   return module.exports;
 }
 ${restFile ? `
-// The rest of the modules, compiled with V8's code cache when there is a good one.
-// The cache file: 'VCC1', the number of modules the run that wrote it had
-// loaded (u32 LE), then V8's data.
+// The rest of the modules, compiled with V8's code cache when there is a good
+// one. The cache file: 'VCC2', the length of V8's data (u32 LE), V8's data.
+// Only read here: a cache that is missing, cut short or rejected (another Node
+// version) is not used, and nothing is written into the package. The build
+// alone sets VETHCON_BUILD_CODE_CACHE (a directory) to have it written there.
 function __vcLoadRest() {
   __vcRestLoaded = true;
   const fs = require('node:fs');
-  const file = require('node:path').join(__dirname, ${JSON.stringify(restFile)});
-  const cacheFile = file.replace(/\.js$/, '.cache');
-  if (process.env.VETHCON_NO_CODE_CACHE) return void Object.assign(__vcModules, __vcCompile(fs, file).runInThisContext());
+  const path = require('node:path');
+  const file = path.join(__dirname, ${JSON.stringify(restFile)});
+  const cacheName = ${JSON.stringify(restFile.replace(/\.js$/, '.cache'))};
   let cachedData;
-  let loadedThen = 0;
-  try {
-    const data = fs.readFileSync(cacheFile);
-    if (data.toString('latin1', 0, 4) === 'VCC1') {
-      loadedThen = data.readUInt32LE(4);
-      cachedData = data.subarray(8);
-    }
-  } catch {}
-  const script = __vcCompile(fs, file, cachedData);
+  if (!process.env.VETHCON_NO_CODE_CACHE) {
+    try {
+      const data = fs.readFileSync(path.join(__dirname, cacheName));
+      if (data.length > 8 && data.toString('latin1', 0, 4) === 'VCC2' && data.readUInt32LE(4) === data.length - 8) cachedData = data.subarray(8);
+    } catch {}
+  }
+  // All ASCII (the build escapes the rest): latin1 reads it as utf8 would, ~0.5 ms sooner.
+  const script = new (require('node:vm').Script)(fs.readFileSync(file, 'latin1'), { filename: file, cachedData });
   Object.assign(__vcModules, script.runInThisContext());
-  const stale = cachedData === undefined || script.cachedDataRejected;
-  // A run that loaded more modules than the one that wrote the cache (a real
-  // connect after the build's dry run) compiled more functions: keep those.
-  const save = () => {
-    if (stale || __vcCache.size > loadedThen) __vcSaveCache(script, cacheFile, __vcCache.size);
-  };
+  const buildDir = process.env.VETHCON_BUILD_CODE_CACHE;
+  if (!buildDir) return;
+  const save = () => __vcSaveCache(script, path.join(buildDir, cacheName));
   ${saveCache === 'exit' ? `process.once('exit', save);` : `// A worker gets no 'exit' (it is terminated, or the process ends): it calls this itself (hopper.ts).
   globalThis[Symbol.for('vethcon.saveCodeCache')] = save;`}
 }
 
-function __vcCompile(fs, file, cachedData) {
-  // All ASCII (the build escapes the rest): latin1 reads it as utf8 would, ~0.5 ms sooner.
-  return new (require('node:vm').Script)(fs.readFileSync(file, 'latin1'), { filename: file, cachedData });
-}
-
-// On exit, so it holds every function this run compiled. Written aside and
-// renamed, so no reader ever sees half a file; not at all where dist/ is not ours.
-function __vcSaveCache(script, cacheFile, loaded) {
+// The build's pass only: V8's data for every function compiled so far,
+// written aside and renamed (no reader ever sees half a file).
+function __vcSaveCache(script, cacheFile) {
   const fs = require('node:fs');
   const tmp = \`\${cacheFile}.\${process.pid}.tmp\`;
-  let fd;
-  try {
-    fd = fs.openSync(tmp, 'wx', 0o644);
-    const head = Buffer.alloc(8);
-    head.write('VCC1', 'latin1');
-    head.writeUInt32LE(loaded, 4);
-    fs.writeSync(fd, head);
-    fs.writeSync(fd, script.createCachedData());
-    fs.closeSync(fd);
-    fd = undefined;
-    fs.renameSync(tmp, cacheFile);
-  } catch {
-    if (fd !== undefined) {
-      fs.closeSync(fd);
-      fs.rmSync(tmp, { force: true });
-    }
-  }
+  const data = script.createCachedData();
+  const head = Buffer.alloc(8);
+  head.write('VCC2', 'latin1');
+  head.writeUInt32LE(data.length, 4);
+  fs.writeFileSync(tmp, Buffer.concat([head, data]), { mode: 0o644, flag: 'wx' });
+  fs.renameSync(tmp, cacheFile);
 }` : ''}`;
 
 /**
@@ -243,8 +229,11 @@ function bundle({ entry, out, rest, saveCache = 'exit', shebang = false, tail })
   return built;
 }
 
-// A save cut short (a process killed while it wrote) leaves its file aside: not in a fresh build.
-for (const f of readdirSync(DIST)) if (/^vethcon.*\.cache\.\d+\.tmp$/.test(f)) rmSync(join(DIST, f), { force: true });
+// Left by a build killed in its cache pass (.code-cache-*), or by a run of an
+// older build that was killed while it saved a cache (*.tmp): not in a fresh build.
+for (const f of readdirSync(DIST)) {
+  if (/^vethcon.*\.cache\.\d+\.tmp$/.test(f) || f.startsWith('.code-cache-')) rmSync(join(DIST, f), { recursive: true, force: true });
+}
 
 const built = [
   ...bundle({ entry: 'src/ns/worker.js', out: 'vethcon-worker.cjs', rest: 'vethcon-worker-rest.js', saveCache: 'hook', tail: (entry) => `__vcLoad(${entry});` }),
@@ -256,10 +245,43 @@ const built = [
     tail: (entry) => `module.exports = __vcLoad(${entry});\nif (require.main === module) module.exports.runCli(process.argv.slice(2));`,
   }),
 ];
-for (const line of built) console.log(`bundle: ${line}`);
+// Progress goes to stderr: stdout stays clean for whatever runs the build
+// (`npm pack --json` prints its JSON there, after running prepare).
+for (const line of built) console.error(`bundle: ${line}`);
 
-// Write the code cache: a dry run goes through parsing, validation (zod) and
-// the request encoders, and needs neither root nor a namespace.
-execFileSync(process.execPath, [join(DIST, 'vethcon.cjs'), '--dry-run', '-n', 'a:x:10.0.0.1/24', '-n', 'b:y:10.0.0.2/24'], { stdio: 'ignore' });
-if (!existsSync(join(DIST, 'vethcon-rest.cache'))) throw new Error('the dry run wrote no code cache');
-console.log('bundle: dist/vethcon-rest.cache (V8 code cache, from a dry run)');
+// The code caches, once, here (see the header): scripts/code-cache-pass.cjs
+// runs the bundle as a real connect does, needing neither root nor a
+// namespace, and the runtime writes each cache into a directory of ours; then
+// each is moved into dist/ and a fresh process must accept it. NODE_OPTIONS
+// is left out of both: V8 rejects a cache made under other flags, and the
+// command runs without them.
+const CACHES = ['vethcon-rest.cache', 'vethcon-worker-rest.cache'];
+const env = { ...process.env, NODE_OPTIONS: '' };
+delete env.VETHCON_NO_CODE_CACHE;
+const passDir = mkdtempSync(join(DIST, '.code-cache-'));
+try {
+  execFileSync(process.execPath, [join(ROOT, 'scripts', 'code-cache-pass.cjs'), DIST], {
+    env: { ...env, VETHCON_BUILD_CODE_CACHE: passDir },
+    stdio: ['ignore', 'ignore', 'inherit'],
+    timeout: 120_000,
+  });
+  for (const name of CACHES) {
+    if (!existsSync(join(passDir, name))) throw new Error(`the code cache pass wrote no ${name}`);
+    renameSync(join(passDir, name), join(DIST, name));
+  }
+} finally {
+  rmSync(passDir, { recursive: true, force: true });
+}
+const CHECK = `
+const fs = require('node:fs'), vm = require('node:vm'), path = require('node:path');
+for (const name of ${JSON.stringify(CACHES)}) {
+  const file = path.join(process.argv[1], name.replace('.cache', '.js'));
+  const data = fs.readFileSync(path.join(process.argv[1], name));
+  const script = new vm.Script(fs.readFileSync(file, 'latin1'), { filename: file, cachedData: data.subarray(8) });
+  if (data.toString('latin1', 0, 4) !== 'VCC2' || data.readUInt32LE(4) !== data.length - 8 || script.cachedDataRejected) {
+    throw new Error(name + ': not accepted');
+  }
+  console.log(name + ': ' + (data.length / 1024).toFixed(0) + ' KiB');
+}`;
+const accepted = execFileSync(process.execPath, ['-e', CHECK, DIST], { env, encoding: 'utf8' });
+for (const line of accepted.trim().split('\n')) console.error(`bundle: dist/${line} (V8 code cache, accepted by a fresh process)`);

@@ -60,19 +60,27 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
     if ((cmd.action === 'connect' || cmd.action === 'delete') && !cmd.dryRun) signals = catchSignals();
     return await run(cmd, options, signals?.signal);
   } catch (e) {
-    const err = e as Error & { code?: string; errnoCode?: string };
-    const usage = USAGE_ERRORS.has(err.name) || (err.name === 'NetnsError' && NETNS_USAGE_CODES.has(err.code ?? ''));
-    const caught = signals?.caught();
-    const code = caught ? SIGNAL_EXIT[caught]! : usage ? EXIT_USAGE : EXIT_FAILED;
-    if (json) process.stdout.write(JSON.stringify({ ok: false, error: { kind: err.name, code: err.code, message: err.message } }) + '\n');
-    process.stderr.write(`vethcon: ${err.message}\n`);
-    if (err.name === 'UsageError') process.stderr.write("Try 'vethcon --help' for the syntax and examples.\n");
-    if (err.code === 'EPERM' || err.errnoCode === 'EPERM') process.stderr.write('vethcon needs root (CAP_SYS_ADMIN to enter namespaces, CAP_NET_ADMIN to change links).\n');
-    if (!usage && process.env.VETHCON_DEBUG) process.stderr.write(`${err.stack}\n`);
-    return code;
+    return reportFailure(e, json, signals?.caught());
   } finally {
     signals?.release();
   }
+}
+
+/**
+ * Print why the command failed (`vethcon: ...` on stderr, and the error as
+ * JSON on stdout with --json); its exit status. Also for failures before
+ * main() runs, like ffi-rs not loading while the namespace threads start.
+ */
+export function reportFailure(e: unknown, json: boolean, caught?: NodeJS.Signals): number {
+  const err = (e instanceof Error ? e : new Error(String(e))) as Error & { code?: string; errnoCode?: string };
+  const usage = USAGE_ERRORS.has(err.name) || (err.name === 'NetnsError' && NETNS_USAGE_CODES.has(err.code ?? ''));
+  const code = caught ? SIGNAL_EXIT[caught]! : usage ? EXIT_USAGE : EXIT_FAILED;
+  if (json) process.stdout.write(JSON.stringify({ ok: false, error: { kind: err.name, code: err.code, message: err.message } }) + '\n');
+  process.stderr.write(`vethcon: ${err.message}\n`);
+  if (err.name === 'UsageError') process.stderr.write("Try 'vethcon --help' for the syntax and examples.\n");
+  if (err.code === 'EPERM' || err.errnoCode === 'EPERM') process.stderr.write('vethcon needs root (CAP_SYS_ADMIN to enter namespaces, CAP_NET_ADMIN to change links).\n');
+  if (!usage && process.env.VETHCON_DEBUG) process.stderr.write(`${err.stack}\n`);
+  return code;
 }
 
 async function run(cmd: Command, options: MainOptions, signal?: AbortSignal): Promise<number> {

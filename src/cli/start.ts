@@ -38,7 +38,16 @@ export async function exitWhenDone(code: number, namespaces: boolean): Promise<n
 
 /** Run the command line and exit with its status. */
 export async function runCli(argv: string[], extra: Pick<MainOptions, 'beforeWiring'> = {}): Promise<never> {
-  const threads = touchesNamespaces(argv) ? await startNamespaceThreads() : undefined;
+  let threads: NamespaceThreads | undefined;
+  try {
+    threads = touchesNamespaces(argv) ? await startNamespaceThreads() : undefined;
+  } catch (error) {
+    // Nothing was changed: ffi-rs (or the system layer) would not load. Said
+    // as any failure is (`vethcon: ...`, exit 1), not as a stack trace. The
+    // booting worker never loaded ffi-rs: a plain exit ends it.
+    const { reportFailure } = await import('./main.js');
+    return exitWhenDone(reportFailure(error, argv.includes('--json')), false);
+  }
   const { main } = await import('./main.js');
   return exitWhenDone(await main(argv, { ...extra, threads, exitWhenDone: true }), threads !== undefined);
 }

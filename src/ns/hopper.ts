@@ -190,9 +190,10 @@ function handle(request: WorkerRequest): WorkerReply {
   }
 }
 
-// The one-file build's code cache of this worker's code (scripts/bundle.mjs),
-// to write once a first request has been handled (so it holds the functions a
-// request compiles); absent in the ES module build, or when the cache is good.
+// The build's code cache pass only (scripts/bundle.mjs): writes the one-file
+// build's code cache of this worker's code once a first request has been
+// handled (so it holds the functions a request compiles). Absent at run time:
+// a run never writes a cache.
 const CODE_CACHE = Symbol.for('vethcon.saveCodeCache');
 
 /** Answer requests on `port`, after saying where home is. */

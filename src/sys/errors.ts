@@ -1,4 +1,5 @@
 // SysError: a failed system call, named as strace would name it.
+// FfiLoadError: ffi-rs or its native binary cannot be loaded (what is missing, what to do).
 
 import { errnoName, errnoText } from '../netlink/errno.js';
 
@@ -15,5 +16,14 @@ export class SysError extends Error {
     this.errno = errno;
     this.code = code;
     this.syscall = syscall;
+  }
+}
+
+/** ffi-rs cannot be loaded (its native binary missing, or none for this platform); the message says what to do. */
+export class FfiLoadError extends Error {
+  readonly code = 'ENOFFI';
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'FfiLoadError';
   }
 }

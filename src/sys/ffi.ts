@@ -20,7 +20,7 @@
 import { createRequire } from 'node:module';
 import type { ArrayConstructorOptions, DataType, FFITypeTag, load as ffiLoad, open as ffiOpen } from 'ffi-rs';
 import { ffiBindingPath, setFfiBindingPath } from './binding-path.js';
-import { SysError } from './errors.js';
+import { FfiLoadError, SysError } from './errors.js';
 
 interface Binding {
   load: typeof ffiLoad;
@@ -31,7 +31,9 @@ interface Binding {
 // builds a full process.report (~10 ms on every thread that loads it), and its
 // load() wrapper re-maps paramsType on every call. Where we can name the
 // prebuilt binary (same file index.js would load) we require it directly; on
-// any failure we fall back to the documented entry point.
+// any failure we fall back to the documented entry point. If that fails too,
+// the error says which package is missing and what to do (FfiLoadError), not
+// ffi-rs's "Cannot find module" with its require stack.
 function loadBinding(): Binding {
   const given = ffiBindingPath(); // a worker: the file the main thread loaded
   if (given !== undefined) {
@@ -44,8 +46,14 @@ function loadBinding(): Binding {
     }
   }
   const require = createRequire(import.meta.url);
+  let ffiRs: string;
+  try {
+    ffiRs = require.resolve('ffi-rs');
+  } catch (error) {
+    throw new FfiLoadError("cannot load ffi-rs: the package is not installed; install vethcon's dependencies (npm install)", { cause: error });
+  }
+  const requireFromFfiRs = createRequire(ffiRs);
   if (process.platform === 'linux' && (process.arch === 'x64' || process.arch === 'arm64')) {
-    const requireFromFfiRs = createRequire(require.resolve('ffi-rs'));
     for (const libc of ['gnu', 'musl']) {
       try {
         const path = requireFromFfiRs.resolve(`@yuuang/ffi-rs-linux-${process.arch}-${libc}`);
@@ -57,7 +65,45 @@ function loadBinding(): Binding {
       }
     }
   }
-  return require('ffi-rs') as Binding;
+  try {
+    return require('ffi-rs') as Binding;
+  } catch (error) {
+    throw bindingError(error, requireFromFfiRs);
+  }
+}
+
+/** ffi-rs's prebuilt binary package for this platform, as its index.js names it; undefined where it publishes none. */
+function platformPackage(): string | undefined {
+  if (process.platform !== 'linux') return undefined;
+  if (process.arch === 'arm') return '@yuuang/ffi-rs-linux-arm-gnueabihf';
+  if (process.arch !== 'x64' && process.arch !== 'arm64') return undefined;
+  // Only on this error path: building the report takes ~10 ms.
+  const header = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header;
+  return `@yuuang/ffi-rs-linux-${process.arch}-${header?.glibcVersionRuntime ? 'gnu' : 'musl'}`;
+}
+
+/** Why ffi-rs would not load, and what to do, as one FfiLoadError. */
+function bindingError(error: unknown, requireFromFfiRs: NodeJS.Require): FfiLoadError {
+  const where = `${process.platform}-${process.arch}`;
+  const pkg = platformPackage();
+  if (pkg === undefined) {
+    return new FfiLoadError(`cannot load ffi-rs: it has no native binary for ${where}, so vethcon cannot run on this platform (it needs Linux on x64, arm64 or arm)`, { cause: error });
+  }
+  let installed = true;
+  try {
+    requireFromFfiRs.resolve(pkg);
+  } catch {
+    installed = false;
+  }
+  if (!installed) {
+    return new FfiLoadError(
+      `cannot load ffi-rs: its native binary for ${where}, the package ${pkg}, is not installed. ` +
+        'It is an optional dependency of ffi-rs: install without --omit=optional (or --no-optional), e.g. `npm install`; ' +
+        "if npm still skips it, ffi-rs does not support this platform",
+      { cause: error },
+    );
+  }
+  return new FfiLoadError(`cannot load ffi-rs: its native binary ${pkg} failed to load: ${(error as Error).message}`, { cause: error });
 }
 
 const binding = loadBinding();

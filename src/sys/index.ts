@@ -4,7 +4,7 @@
 // import it; nothing in the pure codec does.
 
 export * from './constants.js';
-export { SysError } from './errors.js';
+export { FfiLoadError, SysError } from './errors.js';
 export {
   openNetlinkSocket, socketPortId, sendBytes, recvBytes, recvQuick, recvMany, manyLength, manyData, peekDatagramSize, MANY_SLOTS, MANY_SLOT_BYTES,
 } from './netlink-socket.js';

@@ -1,19 +1,57 @@
 // e2e: what only the one-file build (scripts/bundle.mjs) does. Its worker is
 // CommonJS and booted before ffi-rs is loaded (bench/peer w5 creates named
-// namespaces through it, which the CLI never does); its V8 code caches may be
-// missing, corrupt or turned off, and every run must work the same. The
-// oracle is `ip -j`. Needs root (no Docker).
+// namespaces through it, which the CLI never does); its V8 code caches are
+// made by the build and only read at run time: they may be missing, corrupt,
+// from another Node version or turned off, every run must work the same, and
+// no run writes anything under dist/ (the installed package). The oracle is
+// `ip -j`. Needs root (no Docker).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import vm from 'node:vm';
 import { ipJson, LiveNamespaces, requireRoot } from '../live/live-helpers.js';
 import { show, vethcon } from './cli-helpers.js';
 
 const DIST = new URL('../../', import.meta.url);
+const DIST_DIR = fileURLToPath(DIST);
 const PEER = fileURLToPath(new URL('bench/peer/cli.js', DIST));
 const MAIN_CACHE = fileURLToPath(new URL('vethcon-rest.cache', DIST));
 const WORKER_CACHE = fileURLToPath(new URL('vethcon-worker-rest.cache', DIST));
+
+/** Every file and folder under dist/: its path, and for a file its size, mtime and sha256. */
+function snapshot(dir = DIST_DIR, into = new Map<string, string>()): Map<string, string> {
+  for (const name of readdirSync(dir).sort()) {
+    const path = join(dir, name);
+    const st = statSync(path);
+    if (st.isDirectory()) {
+      into.set(path, 'dir');
+      snapshot(path, into);
+    } else {
+      into.set(path, `${st.size} ${st.mtimeMs} ${createHash('sha256').update(readFileSync(path)).digest('hex')}`);
+    }
+  }
+  return into;
+}
+
+/** What differs between two snapshots, one line each. */
+function changes(before: Map<string, string>, after: Map<string, string>): string[] {
+  const out: string[] = [];
+  for (const [path, was] of before) if (after.get(path) !== was) out.push(`${path}: ${was} -> ${after.get(path) ?? 'gone'}`);
+  for (const [path, now] of after) if (!before.has(path)) out.push(`${path}: new (${now})`);
+  return out;
+}
+
+/** The cache's V8 data, if V8 accepts it for its script. */
+function accepted(cacheFile: string): boolean {
+  const data = readFileSync(cacheFile);
+  assert.equal(data.toString('latin1', 0, 4), 'VCC2', cacheFile);
+  assert.equal(data.readUInt32LE(4), data.length - 8, cacheFile);
+  const file = cacheFile.replace(/\.cache$/, '.js');
+  return !new vm.Script(readFileSync(file, 'latin1'), { filename: file, cachedData: data.subarray(8) }).cachedDataRejected;
+}
 
 interface Link { ifname: string; flags: string[]; addr_info?: { local: string; prefixlen: number; scope: string }[] }
 
@@ -60,20 +98,55 @@ describe('e2e: the one-file build (dist/vethcon.cjs)', function () {
     assert.deepEqual([...addresses(a).keys()].sort(), ['lo', 'pb-w5-va']);
   });
 
-  for (const [what, bytes] of [['missing', null], ['corrupt', Buffer.from('VCC1\x05\0\0\0 not V8 code cache data at all')]] as const) {
-    it(`works with its code caches ${what}, and writes good ones again`, async () => {
+  it('the build made both code caches, and this Node accepts them', () => {
+    for (const file of [MAIN_CACHE, WORKER_CACHE]) {
+      assert.ok(statSync(file).size > 10_000, file);
+      assert.ok(accepted(file), `${file} is rejected by this Node`);
+    }
+  });
+
+  it('a real connect and delete change nothing under dist/ (no cache is written at run time)', async () => {
+    const [a, b] = [namespaces.add(), namespaces.add()];
+    const before = snapshot();
+    const r = await vethcon(['-n', `${a}:nw1:10.30.2.1/24`, '-n', `${b}:nw2:10.30.2.2/24`]);
+    assert.equal(r.code, 0, show(r));
+    assert.equal(r.stderr, '', show(r));
+    const d = await vethcon(['-N', `${a},nw1`]);
+    assert.equal(d.code, 0, show(d));
+    const dry = await vethcon(['--dry-run', '-n', `${a}:nw1`, '-n', `${b}:nw2`]);
+    assert.equal(dry.code, 0, show(dry));
+    assert.deepEqual(changes(before, snapshot()), []);
+  });
+
+  // A cache from another Node version: V8's version hash (the 4 bytes after its magic) differs.
+  const otherVersion = (cache: Buffer): Buffer => {
+    const copy = Buffer.from(cache);
+    copy.writeUInt32LE(copy.readUInt32LE(12) ^ 0x5a5a5a5a, 12);
+    return copy;
+  };
+  const variants: [string, (cache: Buffer) => Buffer | null][] = [
+    ['missing', () => null],
+    ['from an older build (VCC1)', (cache) => Buffer.concat([Buffer.from('VCC1\x05\0\0\0', 'latin1'), cache.subarray(8)])],
+    ['corrupt', () => {
+      const junk = Buffer.from('not V8 code cache data at all, not at all');
+      const head = Buffer.from('VCC2\0\0\0\0', 'latin1');
+      head.writeUInt32LE(junk.length, 4);
+      return Buffer.concat([head, junk]);
+    }],
+    ['cut short', (cache) => cache.subarray(0, cache.length >> 1)],
+    ['from another Node version', otherVersion],
+  ];
+  for (const [what, make] of variants) {
+    it(`works with its code caches ${what}, and writes nothing`, async () => {
       const [a, b] = [namespaces.add(), namespaces.add()];
-      await withFile(MAIN_CACHE, bytes, () => withFile(WORKER_CACHE, bytes, async () => {
+      const bad = (file: string): Buffer | null => make(readFileSync(file));
+      await withFile(MAIN_CACHE, bad(MAIN_CACHE), () => withFile(WORKER_CACHE, bad(WORKER_CACHE), async () => {
+        if (what === 'from another Node version') for (const file of [MAIN_CACHE, WORKER_CACHE]) assert.equal(accepted(file), false, `${file} still accepted`);
+        const before = snapshot();
         const r = await vethcon(['-n', `${a}:cc1:10.30.1.1/24`, '-n', `${b}:cc2:10.30.1.2/24`]);
         assert.equal(r.code, 0, show(r));
         assert.equal(r.stderr, '', show(r));
-        // Both written before the process ended, the worker's too (it saves before it answers).
-        for (const file of [MAIN_CACHE, WORKER_CACHE]) {
-          const written = readFileSync(file);
-          assert.equal(written.toString('latin1', 0, 4), 'VCC1', file);
-          assert.ok(written.length > 1000, `${file}: ${written.length} bytes`);
-        }
-        assert.deepEqual(readdirSync(DIST).filter((f) => f.endsWith('.tmp')), [], 'no save was cut short');
+        assert.deepEqual(changes(before, snapshot()), [], 'a run wrote under dist/');
       }));
       assert.deepEqual(addresses(a).get('cc1'), { up: true, cidrs: ['10.30.1.1/24'] });
       assert.deepEqual(addresses(b).get('cc2'), { up: true, cidrs: ['10.30.1.2/24'] });
@@ -82,10 +155,10 @@ describe('e2e: the one-file build (dist/vethcon.cjs)', function () {
 
   it('works with VETHCON_NO_CODE_CACHE=1, and leaves the caches alone', async () => {
     const [a, b] = [namespaces.add(), namespaces.add()];
-    const before = readFileSync(MAIN_CACHE);
+    const before = snapshot();
     const r = await vethcon(['-n', `${a}:nc1`, '-n', `${b}:nc2`, '--json'], { env: { VETHCON_NO_CODE_CACHE: '1' } });
     assert.equal(r.code, 0, show(r));
     assert.equal(JSON.parse(r.stdout).ok, true);
-    assert.deepEqual(readFileSync(MAIN_CACHE), before);
+    assert.deepEqual(changes(before, snapshot()), []);
   });
 });

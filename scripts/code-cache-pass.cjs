@@ -1,0 +1,54 @@
+// scripts/code-cache-pass.cjs DIST: the build's code cache pass (run by
+// scripts/bundle.mjs with VETHCON_BUILD_CODE_CACHE=DIR; see its header).
+//
+// V8's code cache holds the functions compiled when it is made, so this runs
+// the one-file build the way a real connect does, as far as it can without
+// root and without changing anything: it starts the namespace threads as the
+// command does (the worker, then ffi-rs), loads the API (connect, the client,
+// the codec, the system layer), dumps links, addresses and routes of its own
+// namespace (read only), asks the worker for a socket in its own namespace
+// (EPERM without root; either way its cache is written once it has answered),
+// runs connect between two namespaces that do not exist (it fails before
+// changing anything), and ends with a dry run through the command line, whose
+// exit writes the main cache. Each step but the last may fail where the build
+// runs (no netlink, no /proc): the cache then holds less, and that is all.
+'use strict';
+const { closeSync } = require('node:fs');
+const { join } = require('node:path');
+
+const dist = process.argv[2];
+if (!dist || !process.env.VETHCON_BUILD_CODE_CACHE) throw new Error('usage: VETHCON_BUILD_CODE_CACHE=DIR node scripts/code-cache-pass.cjs DIST');
+
+const quietly = async (what, step) => {
+  try {
+    await step();
+  } catch (error) {
+    if (process.env.VETHCON_DEBUG) process.stderr.write(`code cache pass: ${what}: ${error.message}\n`);
+  }
+};
+
+async function pass() {
+  const bundle = require(join(dist, 'vethcon.cjs'));
+  const threads = await bundle.startNamespaceThreads();
+  const api = await bundle.api();
+  const client = new api.Vethcon({ threads });
+  await quietly('dump', async () => {
+    await client.links.list();
+    await client.addresses.list();
+    await client.routes.list();
+    await client.neighbours.list();
+  });
+  await quietly('worker', async () => {
+    for (const fd of await threads.openSockets({ current: true })) closeSync(fd);
+  });
+  // No such namespaces (a name with this pid and time): fails with ENONETNS.
+  const missing = (side) => ({ ns: { type: 'netns', name: `vethcon-cache-pass-${process.pid}-${Date.now()}-${side}` }, ifname: `vc${side}`, addresses: ['10.0.0.1/24'] });
+  await quietly('connect', () => api.connect(missing('a'), missing('b'), { client }));
+  // Exits (process.exit): the main cache is written on exit.
+  await bundle.runCli(['--dry-run', '-n', 'a:x:10.0.0.1/24', '-n', 'b:y:10.0.0.2/24', '--mtu', '1500']);
+}
+
+pass().catch((error) => {
+  process.stderr.write(`code cache pass: ${error.stack}\n`);
+  process.exit(1);
+});
