@@ -38,8 +38,8 @@ export type RawAttrs = { [key: `#${number}`]: Uint8Array | Uint8Array[] };
  */
 export interface Codec<T> {
   readonly name: string;
-  decode(b: Uint8Array, off: number, len: number, depth: number, parent: any): T | typeof RAW;
-  encode(w: Writer, value: T, parent: any): void;
+  decode(b: Uint8Array, off: number, len: number, depth: number, parent: unknown): T | typeof RAW;
+  encode(w: Writer, value: T, parent: unknown): void;
   /** Nested payloads carry NLA_F_NESTED by default when true. */
   readonly nestedFlag?: boolean;
   /** For string codecs: whether they write a NUL terminator. */
@@ -266,19 +266,19 @@ export interface AttrOpts {
   /** Flag bits (NLA_F_NESTED / NLA_F_NET_BYTEORDER) this attribute carries on the wire by default. */
   flags?: number;
 }
-export type Spec = readonly [type: number, codec: Codec<any>] | readonly [type: number, codec: Codec<any>, opts: AttrOpts];
+export type Spec = readonly [type: number, codec: Codec<unknown>] | readonly [type: number, codec: Codec<unknown>, opts: AttrOpts];
 type SpecValue<S> = S extends readonly [number, Codec<infer T>, { multi: true }] ? T[]
   : S extends readonly [number, Codec<infer T>, ...unknown[]] ? T : never;
 
 export interface Entry {
   key: string;
   type: number;
-  codec: Codec<any>;
+  codec: Codec<unknown>;
   multi: boolean;
   flags: number;
 }
 
-export type TableDecoder = (b: Uint8Array, off: number, end: number, depth: number) => any;
+export type TableDecoder = (b: Uint8Array, off: number, end: number, depth: number) => Record<string, unknown>;
 
 export interface AttrTable<S extends Record<string, Spec> = Record<string, Spec>> {
   readonly name: string;
@@ -293,8 +293,11 @@ export interface AttrTable<S extends Record<string, Spec> = Record<string, Spec>
   readonly wide: boolean;
 }
 
-/** Attribute values of a table: every key optional, unknown attributes under `#<type>`. */
-export type AttrsOf<T> = T extends AttrTable<infer S> ? { -readonly [K in keyof S]?: SpecValue<S[K]> } & RawAttrs & { [NLA_FLAGS]?: Record<string, number>; [STR_NUL]?: Record<string, boolean> } : never;
+/** Attribute values of a spec: every key optional, unknown attributes under `#<type>`. */
+export type AttrValues<S extends Record<string, Spec>> = { -readonly [K in keyof S]?: SpecValue<S[K]> } & RawAttrs & { [NLA_FLAGS]?: Record<string, number>; [STR_NUL]?: Record<string, boolean> };
+
+/** Attribute values of a table (`AttrsOf<typeof IFLA>`): every key optional, unknown attributes under `#<type>`. */
+export type AttrsOf<T> = T extends AttrTable<infer S> ? AttrValues<S> : never;
 
 export function attrs<const S extends Record<string, Spec>>(name: string, spec: S): AttrTable<S> {
   const byType: (Entry | undefined)[] = [];
@@ -418,12 +421,13 @@ function compileDecoder(table: AttrTable): TableDecoder {
 }
 
 /** Decode the attributes in b[off, end) with a table. Byte values are views of b. */
+export function decodeAttrs<S extends Record<string, Spec>>(table: AttrTable<S>, b: Uint8Array, off: number, end: number, depth?: number): AttrValues<S>;
 export function decodeAttrs(table: AttrTable, b: Uint8Array, off: number, end: number, depth = 0): any {
   return (table.decoder ??= compileDecoder(table))(b, off, end, depth);
 }
 
 /** Append one attribute (header, payload, padding) to the writer. */
-export function encodeAttr(w: Writer, rawType: number, codec: Codec<any>, value: unknown, parent: unknown): void {
+export function encodeAttr(w: Writer, rawType: number, codec: Codec<unknown>, value: unknown, parent: unknown): void {
   const start = w.pos;
   w.reserve(4);
   w.pos += 4;
@@ -447,6 +451,7 @@ export function pick<S extends Record<string, Spec>, K extends keyof S & string>
 }
 
 /** Encode an attribute object in its key order (decoded objects keep wire order). */
+export function encodeAttrs<S extends Record<string, Spec>>(w: Writer, table: AttrTable<S>, values: AttrValues<S>): void;
 export function encodeAttrs(w: Writer, table: AttrTable, values: any): void {
   const flagOverrides: Record<string, number> | undefined = values[NLA_FLAGS];
   const nulOverrides: Record<string, boolean> | undefined = values[STR_NUL];
@@ -476,7 +481,8 @@ export function encodeAttrs(w: Writer, table: AttrTable, values: any): void {
 // ---------------------------------------------------------------- nesting
 
 /** A nested attribute set. `table` may be a thunk for tables that refer to each other. */
-export function nested<T = any>(table: AttrTable | (() => AttrTable), opts: { flag?: boolean } = {}): Codec<T> {
+export function nested<S extends Record<string, Spec>>(table: AttrTable<S> | (() => AttrTable<S>), opts?: { flag?: boolean }): Codec<AttrValues<S>>;
+export function nested(table: AttrTable | (() => AttrTable), opts: { flag?: boolean } = {}): Codec<any> {
   const get = typeof table === 'function' ? table : () => table;
   return {
     name: 'nested',
@@ -491,6 +497,7 @@ export function nested<T = any>(table: AttrTable | (() => AttrTable), opts: { fl
  * A payload whose layout depends on a sibling's value, e.g. IFLA_INFO_DATA
  * keyed by IFLA_INFO_KIND. Kinds not in the map stay raw bytes.
  */
+export function byKind(siblingKey: string, kinds: Record<string, Codec<unknown>>): Codec<unknown>;
 export function byKind(siblingKey: string, kinds: Record<string, Codec<any>>): Codec<any> {
   // Own keys only: a kind named "constructor" must not find Object.prototype's.
   const kindOf = (parent: any): Codec<any> | undefined => {
@@ -503,7 +510,7 @@ export function byKind(siblingKey: string, kinds: Record<string, Codec<any>>): C
       const codec = kindOf(parent);
       return codec ? codec.decode(b, off, len, depth, parent) : RAW;
     },
-    encode(w, v, parent) {
+    encode(w, v, parent: any) {
       if (v instanceof Uint8Array) return w.bytes(v);
       const codec = kindOf(parent);
       if (!codec) throw new EncodeError(`no attribute layout for ${siblingKey} ${JSON.stringify(parent?.[siblingKey])}`);
@@ -513,6 +520,7 @@ export function byKind(siblingKey: string, kinds: Record<string, Codec<any>>): C
 }
 
 /** A fixed header followed by attributes inside one attribute (VETH_INFO_PEER: ifinfomsg + IFLA_*). */
+export function headerThenAttrs<H, S extends Record<string, Spec>>(header: StructCodec<H>, table: AttrTable<S> | (() => AttrTable<S>)): Codec<{ header: H; attrs: AttrValues<S> }>;
 export function headerThenAttrs<H>(header: StructCodec<H>, table: AttrTable | (() => AttrTable)): Codec<{ header: H; attrs: any }> {
   const get = typeof table === 'function' ? table : () => table;
   return {

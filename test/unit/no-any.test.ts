@@ -96,7 +96,8 @@ export function anyInExportedTypes(p: ts.Program = program(), entries: Record<st
     args.forEach((a, i) => walk(a, `${path}<${i}>`, depth + 1));
     if (!(t.flags & ts.TypeFlags.Object) || foreign(t)) return;
     for (const prop of checker.getPropertiesOfType(t)) {
-      if (isPrivate(prop)) continue;
+      // A class's `prototype` is typed by TypeScript itself (Protocol<any> for a generic class); its instance type is walked on its own.
+      if (isPrivate(prop) || prop.flags & ts.SymbolFlags.Prototype) continue;
       const decl = prop.valueDeclaration ?? prop.declarations?.[0];
       const pt = decl ? checker.getTypeOfSymbolAtLocation(prop, decl) : checker.getTypeOfSymbol(prop);
       walk(pt, `${path}.${prop.getName()}`, depth + 1);

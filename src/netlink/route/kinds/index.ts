@@ -17,7 +17,7 @@ import { IPVLAN } from './ipvlan.js';
  */
 const kindMap = (kinds: Record<string, Codec<any>>): Record<string, Codec<any>> => Object.assign(Object.create(null), kinds);
 
-export const LINK_KINDS: Record<string, Codec<any>> = kindMap({
+export const LINK_KINDS: Record<string, Codec<unknown>> = kindMap({
   veth: nested(() => VETH),
   bridge: nested(() => BRIDGE),
   vxlan: nested(() => VXLAN),
@@ -29,7 +29,7 @@ export const LINK_KINDS: Record<string, Codec<any>> = kindMap({
 });
 
 /** IFLA_INFO_SLAVE_DATA layouts, keyed by the master's kind. */
-export const LINK_SLAVE_KINDS: Record<string, Codec<any>> = kindMap({
+export const LINK_SLAVE_KINDS: Record<string, Codec<unknown>> = kindMap({
   bridge: nested(() => BRIDGE_PORT),
 });
 
@@ -45,7 +45,7 @@ function slaveKindOf(linkinfo: any): string | undefined {
 }
 
 /** IFLA_INFO_SLAVE_DATA, laid out by slaveKindOf; unknown masters stay raw bytes. */
-export const LINK_SLAVE_DATA: Codec<any> = {
+export const LINK_SLAVE_DATA: Codec<unknown> = {
   name: 'slaveData',
   decode(b, off, len, depth, parent) {
     const codec = LINK_SLAVE_KINDS[slaveKindOf(parent) ?? ''];
