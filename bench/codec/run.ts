@@ -6,8 +6,8 @@
 // 100,000 requests. Prints ms, objects/s and MB/s (median of several runs).
 
 import {
-  decodeMessages, forEachMessage, encodeMessage, encodeMessages, Writer, RTNETLINK, NLMSG_DONE,
-  type LayoutMessage, type Message,
+  decodeMessages, forEachMessage, encodeMessage, encodeMessages, isLayout, Writer, RTNETLINK, NLMSG_DONE, RTM_NEWLINK, RTM_NEWROUTE, RTM_NEWADDR,
+  type LayoutOfType, type Message, type RtnlMessage,
 } from '../../src/netlink/index.js';
 import { fixture, repliesOf } from '../../test/support/fixtures.js';
 import { median } from '../stats.cjs';
@@ -22,9 +22,9 @@ const settle = runInNewContext('gc') as () => void;
 const RUNS = Number(process.env.RUNS ?? 7);
 
 /** First reply message of the given RTM type in a captured dump. */
-function template(name: string, type: number, pick: (m: LayoutMessage) => boolean = () => true): LayoutMessage {
+function template<T extends number>(name: string, type: T, pick: (m: LayoutOfType<RtnlMessage, T>) => boolean = () => true): LayoutOfType<RtnlMessage, T> {
   for (const d of repliesOf(fixture(name))) {
-    for (const m of decodeMessages(d, RTNETLINK)) if (m.type === type && pick(m as LayoutMessage)) return m as LayoutMessage;
+    for (const m of decodeMessages(d, RTNETLINK)) if (isLayout(m, type) && pick(m)) return m;
   }
   throw new Error(`${name}: no message of type ${type}`);
 }
@@ -73,8 +73,6 @@ function decodeAll(chunks: Uint8Array[], hold: boolean): number {
   return n;
 }
 
-const RTM_NEWROUTE = 24;
-const RTM_NEWLINK = 16;
 const ROUTES = 100_000;
 const LINKS = 10_000;
 
@@ -102,7 +100,8 @@ measure(`decode ${LINKS.toLocaleString('en-US')} links, held`, LINKS, bytes(link
 measure(`decode ${LINKS.toLocaleString('en-US')} links, streamed`, LINKS, bytes(linkChunks), () => decodeAll(linkChunks, false));
 
 // 100,000 requests: `ip addr add 10.200.x.y/32 dev pb-c0`, as W4 sends them.
-const addrReq = decodeMessages(Buffer.from(fixture('addr-add-ipv4').messages.find((m) => m.role === 'request')!.hex, 'hex'), RTNETLINK)[0] as LayoutMessage;
+const addrReq = decodeMessages(Buffer.from(fixture('addr-add-ipv4').messages.find((m) => m.role === 'request')!.hex, 'hex'), RTNETLINK).find((m) => isLayout(m, RTM_NEWADDR));
+if (!addrReq) throw new Error('addr-add-ipv4: no RTM_NEWADDR request');
 const REQUESTS = 100_000;
 let encodedBytes = 0;
 const w = new Writer(1 << 16);

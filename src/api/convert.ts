@@ -1,23 +1,28 @@
 // Decoded rtnetlink messages → the plain, JSON-serialisable objects the
 // library returns. Field names follow `ip -j` where one exists, in camelCase.
 
-import type { LayoutMessage } from '../netlink/message.js';
+import type { LayoutMessage, Message } from '../netlink/message.js';
 import { DecodeError } from '../netlink/errors.js';
 import { OPERSTATES, type LinkAttrs } from '../netlink/route/link.js';
 import type { RouteAttrs } from '../netlink/route/route.js';
-import type { IfInfoMsg, RtMsg } from '../netlink/route/headers.js';
+import type { AddrAttrs } from '../netlink/route/addr.js';
+import type { NeighAttrs } from '../netlink/route/neigh.js';
+import type { IfInfoMsg, IfAddrMsg, NdMsg, RtMsg } from '../netlink/route/headers.js';
 
 /**
- * The reply itself, if it decoded with its layout. One that did not (a type
- * we have no layout for, or shorter than its fixed header) came raw: say so
- * as a DecodeError rather than fail reading its missing fields.
+ * The reply itself, if it decoded with its layout (which the caller names:
+ * H and A are what the protocol it was decoded with lays its type out as).
+ * One that did not (a type we have no layout for, or shorter than its fixed
+ * header) came raw: say so as a DecodeError rather than fail reading its
+ * missing fields.
  */
-function withHeader(m: LayoutMessage, what: string): LayoutMessage {
-  if (m.header === undefined || m.attrs === undefined) {
+export function withHeader<H, A>(m: Message, what: string): LayoutMessage<H, A> {
+  const l = m as Partial<LayoutMessage<H, A>>;
+  if (l.header === undefined || l.attrs === undefined) {
     const size = (m as { payload?: Uint8Array }).payload?.length ?? 0;
     throw new DecodeError(`a ${what} reply of type ${m.type} with a ${size}-byte body does not hold a ${what} message`, 0);
   }
-  return m;
+  return m as LayoutMessage<H, A>;
 }
 
 export interface Link {
@@ -82,7 +87,10 @@ function plain(v: unknown): unknown {
   return v;
 }
 
-export const toLink = (m: LayoutMessage): Link => linkOf(withHeader(m, 'link').header, m.attrs);
+export const toLink = (m: Message): Link => {
+  const l = withHeader<IfInfoMsg, LinkAttrs>(m, 'link');
+  return linkOf(l.header, l.attrs);
+};
 
 /** A Link from ifinfomsg fields and IFLA values (decoded, or read straight from bytes by readers.ts). */
 export function linkOf(h: IfInfoMsg, a: LinkAttrs): Link {
@@ -174,11 +182,11 @@ export function addressFlags(flags: number, inet6: boolean): string[] {
 const SCOPES: Record<number, string> = { 0: 'global', 200: 'site', 253: 'link', 254: 'host', 255: 'nowhere' };
 export const scopeName = (n: number): string => SCOPES[n] ?? String(n);
 
-export function toAddress(m: LayoutMessage): Address {
-  withHeader(m, 'address');
-  const a = m.attrs;
-  const h = m.header;
-  const local = a.local ?? a.address;
+export function toAddress(m: Message): Address {
+  const am = withHeader<IfAddrMsg, AddrAttrs>(m, 'address');
+  const a = am.attrs;
+  const h = am.header;
+  const local = (a.local ?? a.address) as string;
   const inet6 = h.family === 10;
   const out: Address = {
     ifindex: h.index,
@@ -232,7 +240,10 @@ const RT_TYPES = ['none', 'unicast', 'local', 'broadcast', 'anycast', 'multicast
 export const routeProtocolName = (n: number): string => RT_PROTOS[n] ?? String(n);
 export const routeTypeName = (n: number): string => RT_TYPES[n] ?? String(n);
 
-export const toRoute = (m: LayoutMessage): Route => routeOf(withHeader(m, 'route').header, m.attrs);
+export const toRoute = (m: Message): Route => {
+  const r = withHeader<RtMsg, RouteAttrs>(m, 'route');
+  return routeOf(r.header, r.attrs);
+};
 
 /**
  * A Route from rtmsg fields and RTA values (decoded, or read straight from
@@ -257,7 +268,7 @@ export function routeOf(h: RtMsg, a: RouteAttrs, dstText?: string): Route {
   if (a.prefsrc !== undefined) out.prefsrc = a.prefsrc;
   if (a.priority !== undefined) out.metric = a.priority;
   if (a.multipath) {
-    out.nexthops = a.multipath.map((nh: any) => {
+    out.nexthops = a.multipath.map((nh) => {
       const hop: NextHop = { ifindex: nh.ifindex, weight: nh.hops + 1 };
       if (nh.attrs?.gateway !== undefined) hop.gateway = nh.attrs.gateway;
       return hop;
@@ -283,14 +294,14 @@ const NUD: [number, string][] = [
   [0x20, 'FAILED'], [0x40, 'NOARP'], [0x80, 'PERMANENT'],
 ];
 
-export function toNeighbour(m: LayoutMessage): Neighbour {
-  withHeader(m, 'neighbour');
-  const a = m.attrs;
-  const h = m.header;
+export function toNeighbour(m: Message): Neighbour {
+  const nm = withHeader<NdMsg, NeighAttrs>(m, 'neighbour');
+  const a = nm.attrs;
+  const h = nm.header;
   const out: Neighbour = {
     ifindex: h.ifindex,
     family: h.family === 10 ? 'inet6' : 'inet',
-    dst: a.dst,
+    dst: a.dst as string,
     state: NUD.filter(([bit]) => h.state & bit).map(([, name]) => name),
   };
   if (a.lladdr !== undefined) out.lladdr = a.lladdr;

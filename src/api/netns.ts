@@ -4,10 +4,12 @@
 
 import { openSync, closeSync } from 'node:fs';
 import { z } from 'zod';
-import type { NetlinkSocket } from '../transport/socket.js';
+import type { NetlinkSocket, ReplyMessage } from '../transport/socket.js';
 import type { Request } from '../netlink/request.js';
 import type { NetlinkError } from '../netlink/kernel-error.js';
-import { NLM_F_ECHO, type LayoutMessage } from '../netlink/message.js';
+import { NLM_F_ECHO, isLayout, type LayoutsOf } from '../netlink/message.js';
+import type { RtnlLayoutMessage } from '../netlink/route/protocol.js';
+import type { IfInfoMsg } from '../netlink/route/headers.js';
 import { addLink, setLink, deleteLink, getLink, dumpLinks, type NewLinkSpec, type LinkSettings } from '../netlink/route/link-requests.js';
 import { addAddress, deleteAddress, dumpAddresses, AF_INET, AF_INET6 } from '../netlink/route/addr-requests.js';
 import { addRoute, replaceRoute, deleteRoute, dumpRoutes, type RouteSpec } from '../netlink/route/route-requests.js';
@@ -15,7 +17,7 @@ import { addNeighbour, deleteNeighbour, dumpNeighbours } from '../netlink/route/
 import { RTEXT_FILTER_SKIP_STATS, RTEXT_FILTER_VF, RTM_NEWLINK } from '../netlink/route/link.js';
 import { resolveNetns } from '../ns/index.js';
 import { readLink, readRoute } from './readers.js';
-import { toLink, toAddress, toNeighbour, type Link, type Address, type Route, type Neighbour } from './convert.js';
+import { toLink, toAddress, toNeighbour, withHeader, type Link, type Address, type Route, type Neighbour } from './convert.js';
 import { toRef, type NetnsTarget } from './sockets.js';
 import { LINK_ECHO, LINK_INDEX, SUMMARY } from './summary.js';
 import * as rules from '../rules/index.js';
@@ -89,7 +91,7 @@ export interface LinkFilter {
 }
 
 export class Netns {
-  constructor(readonly socket: NetlinkSocket, readonly label: string) {}
+  constructor(readonly socket: NetlinkSocket<RtnlLayoutMessage>, readonly label: string) {}
 
   // ------------------------------------------------------------------ links
 
@@ -114,7 +116,7 @@ export class Netns {
     if (typeof name === 'number') return name;
     checkLink(name);
     const [reply] = await this.socket.request(getLink({ ifname: name }, RTEXT_FILTER_VF | RTEXT_FILTER_SKIP_STATS), `find link ${name} in ${this.label}`, { noAck: true, protocol: LINK_INDEX });
-    return reply.header.index;
+    return withHeader<IfInfoMsg, unknown>(reply, 'link').header.index;
   }
 
   /**
@@ -315,16 +317,16 @@ export class Netns {
     return this.socket.batch(requests, (i) => `${what} ${i + 1} in ${this.label}`);
   }
 
-  /** Raw access: one request, its replies as decoded messages. */
-  request(req: Request, operation: string, opts?: { noAck?: boolean }): Promise<LayoutMessage[]> {
+  /** Raw access: one request, its replies as decoded messages (narrow them with isLink, isAddr, ...). */
+  request(req: Request, operation: string, opts?: { noAck?: boolean }): Promise<ReplyMessage<RtnlLayoutMessage>[]> {
     return this.socket.request(req, `${operation} in ${this.label}`, opts);
   }
 }
 
 /** The kernel's copy of a new link named `ifname` (decoded with LINK_ECHO): its ifindex and IFLA_LINK. */
-function echoedLink(m: LayoutMessage, ifname: string | undefined): { ifindex: number; link?: number } | undefined {
-  if (m.type !== RTM_NEWLINK || m.attrs.ifname !== ifname) return undefined;
-  return { ifindex: m.header.index as number, link: (m.attrs.link as number | undefined) || undefined };
+function echoedLink(m: ReplyMessage<LayoutsOf<typeof LINK_ECHO>>, ifname: string | undefined): { ifindex: number; link?: number } | undefined {
+  if (!isLayout(m, RTM_NEWLINK) || m.attrs.ifname !== ifname) return undefined;
+  return { ifindex: m.header.index, link: m.attrs.link || undefined };
 }
 
 /** An fd for a namespace, for IFLA_NET_NS_FD; opening the file needs no setns. */

@@ -8,7 +8,7 @@
 // way, so results are the same by construction; test/unit/readers.test.ts
 // checks that on captured and mutated messages.
 
-import { NLMSG_HDRLEN, decodeMessages, type LayoutMessage } from '../netlink/message.js';
+import { NLMSG_HDRLEN, decodeMessages, type Message } from '../netlink/message.js';
 import { u16At, u32At, s32At, formatIPv4, formatIPv4Prefix, formatIPv6, formatLladdr } from '../netlink/bytes.js';
 import { RAW, cstring, string, decodeAttrs, type AttrTable } from '../netlink/attr.js';
 import { IFLA, LINKINFO, RTM_NEWLINK, type LinkAttrs } from '../netlink/route/link.js';
@@ -45,7 +45,7 @@ sameNumbers(IFLA, {
 });
 
 /** The general way for one message at b[off, off+len). */
-const decoded = (b: Uint8Array, off: number, len: number): LayoutMessage => decodeMessages(b, SUMMARY, off, off + len)[0] as LayoutMessage;
+const decoded = (b: Uint8Array, off: number, len: number): Message => decodeMessages(b, SUMMARY, off, off + len)[0];
 
 // ------------------------------------------------------------------ routes
 
@@ -130,7 +130,7 @@ export function readLink(b: Uint8Array, off: number, len: number): Link {
   let address: string | undefined, broadcast: string | undefined, ifname: string | undefined, qdisc: string | undefined, alias: string | undefined;
   let mtu: number | undefined, link: number | undefined, master: number | undefined, txqlen: number | undefined;
   let operstate: number | undefined, group: number | undefined, netnsid: number | undefined;
-  let linkinfo: any;
+  let linkinfo: LinkAttrs['linkinfo'];
   for (let p = h + IFINFOMSG_SIZE; end - p >= 4;) {
     const n = u16At(b, p);
     if (n < 4 || n > end - p) return toLink(decoded(b, off, len)); // which throws the DecodeError

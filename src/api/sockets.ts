@@ -4,7 +4,7 @@
 // shares one socket, and a name re-created as a new namespace gets a new one.
 
 import { NetlinkSocket } from '../transport/socket.js';
-import { RTNETLINK } from '../netlink/route/protocol.js';
+import { RTNETLINK, type RtnlLayoutMessage } from '../netlink/route/protocol.js';
 import { NamespaceThreads, resolveNetns, type NetnsRef } from '../ns/index.js';
 
 /** A namespace as the library takes it: a name from `ip netns`, or a reference. */
@@ -13,9 +13,12 @@ export type NetnsTarget = string | NetnsRef;
 export const toRef = (t: NetnsTarget | undefined): NetnsRef =>
   t === undefined ? { current: true } : typeof t === 'string' ? { name: t } : t;
 
+/** A socket that speaks rtnetlink: every socket the library opens. */
+export type RtnlSocket = NetlinkSocket<RtnlLayoutMessage>;
+
 export class SocketCache {
-  private readonly byIdentity = new Map<string, NetlinkSocket>();
-  private current?: NetlinkSocket;
+  private readonly byIdentity = new Map<string, RtnlSocket>();
+  private current?: RtnlSocket;
   private threadsInstance?: NamespaceThreads;
 
   /** Use these namespace threads (e.g. already started) instead of making our own. */
@@ -28,7 +31,7 @@ export class SocketCache {
   }
 
   /** The socket for a namespace, opening it (in a worker) on first use. */
-  async get(target: NetnsTarget | undefined): Promise<NetlinkSocket> {
+  async get(target: NetnsTarget | undefined): Promise<RtnlSocket> {
     const ref = toRef(target);
     // The main thread already lives in the current namespace: no worker needed.
     if ('current' in ref) return (this.current ??= NetlinkSocket.open(RTNETLINK, 'current netns'));
@@ -49,7 +52,7 @@ export class SocketCache {
   }
 
   /** Adopt sockets opened elsewhere (e.g. while creating a namespace). */
-  adopt(dev: number, ino: number, sock: NetlinkSocket): void {
+  adopt(dev: number, ino: number, sock: RtnlSocket): void {
     this.byIdentity.get(`${dev}:${ino}`)?.close();
     this.byIdentity.set(`${dev}:${ino}`, sock);
   }

@@ -38,8 +38,8 @@ export type RawAttrs = { [key: `#${number}`]: Uint8Array | Uint8Array[] };
  */
 export interface Codec<T> {
   readonly name: string;
-  decode(b: Uint8Array, off: number, len: number, depth: number, parent: any): T | typeof RAW;
-  encode(w: Writer, value: T, parent: any): void;
+  decode(b: Uint8Array, off: number, len: number, depth: number, parent: unknown): T | typeof RAW;
+  encode(w: Writer, value: T, parent: unknown): void;
   /** Nested payloads carry NLA_F_NESTED by default when true. */
   readonly nestedFlag?: boolean;
   /** For string codecs: whether they write a NUL terminator. */
@@ -299,19 +299,19 @@ export interface AttrOpts {
   /** Flag bits (NLA_F_NESTED / NLA_F_NET_BYTEORDER) this attribute carries on the wire by default. */
   flags?: number;
 }
-export type Spec = readonly [type: number, codec: Codec<any>] | readonly [type: number, codec: Codec<any>, opts: AttrOpts];
+export type Spec = readonly [type: number, codec: Codec<unknown>] | readonly [type: number, codec: Codec<unknown>, opts: AttrOpts];
 export type SpecValue<S> = S extends readonly [number, Codec<infer T>, { multi: true }] ? T[]
   : S extends readonly [number, Codec<infer T>, ...unknown[]] ? T : never;
 
 export interface Entry {
   key: string;
   type: number;
-  codec: Codec<any>;
+  codec: Codec<unknown>;
   multi: boolean;
   flags: number;
 }
 
-export type TableDecoder = (b: Uint8Array, off: number, end: number, depth: number) => any;
+export type TableDecoder = (b: Uint8Array, off: number, end: number, depth: number) => Record<string, unknown>;
 
 export interface AttrTable<S extends Record<string, Spec> = Record<string, Spec>> {
   readonly name: string;
@@ -326,8 +326,11 @@ export interface AttrTable<S extends Record<string, Spec> = Record<string, Spec>
   readonly wide: boolean;
 }
 
-/** Attribute values of a table: every key optional, unknown attributes under `#<type>`. */
-export type AttrsOf<T> = T extends AttrTable<infer S> ? { -readonly [K in keyof S]?: SpecValue<S[K]> } & RawAttrs & { [NLA_FLAGS]?: Record<string, number>; [STR_NUL]?: Record<string, boolean> } : never;
+/** Attribute values of a spec: every key optional, unknown attributes under `#<type>`. */
+export type AttrValues<S extends Record<string, Spec>> = { -readonly [K in keyof S]?: SpecValue<S[K]> } & RawAttrs & { [NLA_FLAGS]?: Record<string, number>; [STR_NUL]?: Record<string, boolean> };
+
+/** Attribute values of a table (`AttrsOf<typeof IFLA>`): every key optional, unknown attributes under `#<type>`. */
+export type AttrsOf<T> = T extends AttrTable<infer S> ? AttrValues<S> : never;
 
 export function attrs<const S extends Record<string, Spec>>(name: string, spec: S): AttrTable<S> {
   const byType: (Entry | undefined)[] = [];
@@ -451,12 +454,13 @@ function compileDecoder(table: AttrTable): TableDecoder {
 }
 
 /** Decode the attributes in b[off, end) with a table. Byte values are views of b. */
+export function decodeAttrs<S extends Record<string, Spec>>(table: AttrTable<S>, b: Uint8Array, off: number, end: number, depth?: number): AttrValues<S>;
 export function decodeAttrs(table: AttrTable, b: Uint8Array, off: number, end: number, depth = 0): any {
   return (table.decoder ??= compileDecoder(table))(b, off, end, depth);
 }
 
 /** Append one attribute (header, payload, padding) to the writer. */
-export function encodeAttr(w: Writer, rawType: number, codec: Codec<any>, value: unknown, parent: unknown): void {
+export function encodeAttr(w: Writer, rawType: number, codec: Codec<unknown>, value: unknown, parent: unknown): void {
   const start = w.pos;
   w.reserve(4);
   w.pos += 4;
@@ -480,6 +484,7 @@ export function pick<S extends Record<string, Spec>, K extends keyof S & string>
 }
 
 /** Encode an attribute object in its key order (decoded objects keep wire order). */
+export function encodeAttrs<S extends Record<string, Spec>>(w: Writer, table: AttrTable<S>, values: AttrValues<S>): void;
 export function encodeAttrs(w: Writer, table: AttrTable, values: any): void {
   const flagOverrides: Record<string, number> | undefined = values[NLA_FLAGS];
   const nulOverrides: Record<string, boolean> | undefined = values[STR_NUL];
@@ -509,7 +514,8 @@ export function encodeAttrs(w: Writer, table: AttrTable, values: any): void {
 // ---------------------------------------------------------------- nesting
 
 /** A nested attribute set. `table` may be a thunk for tables that refer to each other. */
-export function nested<T = any>(table: AttrTable | (() => AttrTable), opts: { flag?: boolean } = {}): Codec<T> {
+export function nested<S extends Record<string, Spec>>(table: AttrTable<S> | (() => AttrTable<S>), opts?: { flag?: boolean }): Codec<AttrValues<S>>;
+export function nested(table: AttrTable | (() => AttrTable), opts: { flag?: boolean } = {}): Codec<any> {
   const get = typeof table === 'function' ? table : () => table;
   return {
     name: 'nested',
@@ -525,6 +531,7 @@ export function nested<T = any>(table: AttrTable | (() => AttrTable), opts: { fl
  * IFLA_INFO_KIND: `select` is the sibling's key, or a function of the
  * enclosing object that names the kind. Kinds not in the map stay raw bytes.
  */
+export function byKind(select: string | ((parent: unknown) => string | undefined), kinds: Record<string, Codec<unknown>>): Codec<unknown>;
 export function byKind(select: string | ((parent: any) => string | undefined), kinds: Record<string, Codec<any>>): Codec<any> {
   const siblingKey = typeof select === 'string' ? select : 'kind';
   const nameOf = typeof select === 'string' ? (parent: any): unknown => parent?.[select] : select;
@@ -539,7 +546,7 @@ export function byKind(select: string | ((parent: any) => string | undefined), k
       const codec = kindOf(parent);
       return codec ? codec.decode(b, off, len, depth, parent) : RAW;
     },
-    encode(w, v, parent) {
+    encode(w, v, parent: any) {
       if (v instanceof Uint8Array) return w.bytes(v);
       const codec = kindOf(parent);
       if (!codec) throw new EncodeError(`no attribute layout for ${siblingKey} ${JSON.stringify(nameOf(parent))}`);
@@ -549,6 +556,7 @@ export function byKind(select: string | ((parent: any) => string | undefined), k
 }
 
 /** A fixed header followed by attributes inside one attribute (VETH_INFO_PEER: ifinfomsg + IFLA_*). */
+export function headerThenAttrs<H, S extends Record<string, Spec>>(header: StructCodec<H>, table: AttrTable<S> | (() => AttrTable<S>)): Codec<{ header: H; attrs: AttrValues<S> }>;
 export function headerThenAttrs<H>(header: StructCodec<H>, table: AttrTable | (() => AttrTable)): Codec<{ header: H; attrs: any }> {
   const get = typeof table === 'function' ? table : () => table;
   return {

@@ -2,10 +2,17 @@
 // NLMSG_ERROR (with the echoed request and extended ACK) and NLMSG_DONE.
 // Protocol families (rtnetlink) register a fixed header and an attribute
 // table per message type; anything unregistered decodes to raw payload.
+//
+// The types follow the registrations: a Protocol<M> carries the messages its
+// layouts decode to (M, a union discriminated by `type`), so decoding with
+// RTNETLINK yields RtnlMessage and a guard (isLayout, isError, isDone; isLink
+// and friends for rtnetlink) narrows one to its typed header and attributes.
 
 import { Writer, align4, u16At, u32At, s32At } from './bytes.js';
 import { DecodeError, EncodeError } from './errors.js';
-import { attrs, decodeAttrs, encodeAttrs, cstring, u32, binary, nested, type AttrTable, type AttrsOf, type StructCodec } from './attr.js';
+import {
+  attrs, decodeAttrs, encodeAttrs, cstring, u32, binary, nested, type AttrTable, type AttrsOf, type AttrValues, type Spec, type StructCodec,
+} from './attr.js';
 
 export const NLMSG_HDRLEN = 16;
 
@@ -52,14 +59,19 @@ export interface Header {
   port: number;
 }
 
-/** A message of a registered layout: fixed header plus attributes. */
-export interface LayoutMessage<H = any, A = any> extends Header {
+/**
+ * A message of a registered layout: fixed header `H` plus attributes `A`;
+ * `T` is the message types the layout is registered for (its `type`).
+ */
+export interface LayoutMessage<H = unknown, A = unknown, T extends number = number> extends Header {
+  type: T;
   header: H;
   attrs: A;
 }
 
 /** NLMSG_ERROR: error 0 is an ACK; otherwise a negative errno. */
 export interface ErrorMessage extends Header {
+  type: typeof NLMSG_ERROR;
   error: number;
   /** The echoed request: its header, and its payload unless the kernel capped it (NLM_F_CAPPED). */
   request: Header & { len: number; payload?: Uint8Array };
@@ -68,54 +80,111 @@ export interface ErrorMessage extends Header {
 
 /** NLMSG_DONE ends a dump; it carries the dump's error code (and extended ACK, if any). */
 export interface DoneMessage extends Header {
+  type: typeof NLMSG_DONE;
   error: number;
   extack?: ExtAck;
 }
 
-/** Any message whose type has no registered layout. */
+/**
+ * Any message whose type has no registered layout, or whose body does not
+ * hold its layout's header (so a RawMessage may carry any `type`).
+ */
 export interface RawMessage extends Header {
   payload: Uint8Array;
+  /** Never set: lets `m.header !== undefined` tell a layout message from a raw one. */
+  header?: undefined;
+  /** Never set (see `header`). */
+  attrs?: undefined;
 }
 
-export type Message = LayoutMessage | ErrorMessage | DoneMessage | RawMessage;
+/**
+ * What decoding with a Protocol<M> yields: its layouts' messages M, errors
+ * and acks, the end of a dump, and raw messages (types it has no layout for).
+ */
+export type DecodedMessage<M extends LayoutMessage = LayoutMessage> = M | ErrorMessage | DoneMessage | RawMessage;
 
-export interface Layout {
+/** Any decoded message, of any protocol. */
+export type Message = DecodedMessage<LayoutMessage>;
+
+/** How the payload of some message types is laid out: a fixed header, then attributes of one table. */
+export interface Layout<H = unknown, S extends Record<string, Spec> = Record<string, Spec>> {
   name: string;
-  header: StructCodec<any>;
-  table: AttrTable;
+  header: StructCodec<H>;
+  table: AttrTable<S>;
 }
 
-/** Message types of one netlink protocol and how their payloads are laid out. */
-export class Protocol {
+/** A fresh protocol (M still the default, any layout message) has registered nothing yet. */
+type Registered<M extends LayoutMessage> = LayoutMessage extends M ? never : M;
+
+/**
+ * Message types of one netlink protocol and how their payloads are laid out.
+ * `M` is the union of the messages its layouts decode to: each `register`
+ * adds one, so a chain of them types a protocol completely:
+ *
+ *   const P = new Protocol('rtnetlink').register([RTM_NEWLINK], { name: 'link', header: IFINFOMSG, table: IFLA });
+ *   // P: Protocol<LayoutMessage<IfInfoMsg, LinkAttrs, 16>>
+ *
+ * The bare type `Protocol` is any protocol.
+ */
+export class Protocol<M extends LayoutMessage = LayoutMessage> {
   readonly layouts = new Map<number, Layout>();
+  /** Type only, never set at run time: the messages this protocol's layouts decode to. */
+  declare readonly '~messages'?: M;
   constructor(readonly name: string) {}
-  register(types: number[], layout: Layout): this {
+  /** Lay out `types` with `layout`; returns this protocol, typed with the new messages too. */
+  register<const T extends number, H, S extends Record<string, Spec>>(
+    types: readonly T[], layout: Layout<H, S>,
+  ): Protocol<Registered<M> | LayoutMessage<H, AttrValues<S>, T>> {
     for (const t of types) this.layouts.set(t, layout);
-    return this;
+    return this as unknown as Protocol<Registered<M> | LayoutMessage<H, AttrValues<S>, T>>;
   }
 }
 
-/** A protocol with no layouts: everything decodes raw. */
-export const RAW_PROTOCOL = new Protocol('raw');
+/** The layout messages of a protocol: `LayoutsOf<typeof RTNETLINK>` is RtnlLayoutMessage. */
+export type LayoutsOf<P> = P extends Protocol<infer M> ? M : never;
 
-export const isError = (m: Message): m is ErrorMessage => m.type === NLMSG_ERROR;
-export const isDone = (m: Message): m is DoneMessage => m.type === NLMSG_DONE;
+/** A protocol with no layouts: everything but errors and dump ends decodes raw. */
+export const RAW_PROTOCOL = new Protocol<never>('raw');
 
-/** Decode every message in b[off, end). */
-export function decodeMessages(b: Uint8Array, protocol: Protocol = RAW_PROTOCOL, off = 0, end = b.length): Message[] {
-  const out: Message[] = [];
+/** An NLMSG_ERROR message (an ACK when `error` is 0). */
+export const isError = (m: Message): m is ErrorMessage => m.type === NLMSG_ERROR && 'error' in m;
+/** An NLMSG_DONE message that ends a dump. */
+export const isDone = (m: Message): m is DoneMessage => m.type === NLMSG_DONE && 'error' in m;
+
+/** The messages of a union M that a layout registered for type T decodes to. */
+export type LayoutOfType<M, T extends number> = M extends LayoutMessage ? (T extends M['type'] ? M : never) : never;
+
+/**
+ * A message of type `type` decoded with its layout (not raw): narrows a
+ * decoded union to that layout's message, e.g. isLayout(m, RTM_NEWLINK) to
+ * LinkMessage, with its typed header and attributes.
+ */
+export function isLayout<M extends Message, T extends number>(m: M, type: T): m is LayoutOfType<M, T> {
+  return m.type === type && 'header' in m && m.header !== undefined;
+}
+
+function protocolMissing(fn: string): string {
+  return `${fn}: no protocol given: pass the one whose layouts the messages use (RTNETLINK for rtnetlink), or RAW_PROTOCOL to keep payloads raw`;
+}
+
+/** Decode every message in b[off, end) with a protocol's layouts. */
+export function decodeMessages<M extends LayoutMessage>(b: Uint8Array, protocol: Protocol<M>, off = 0, end = b.length): DecodedMessage<M>[] {
+  const out: DecodedMessage<M>[] = [];
   forEachMessage(b, protocol, (m) => { out.push(m); }, off, end);
   return out;
 }
 
 /** Decode messages one at a time (no intermediate array), for big dumps. */
-export function forEachMessage(b: Uint8Array, protocol: Protocol, visit: (m: Message) => void, off = 0, end = b.length): void {
+export function forEachMessage<M extends LayoutMessage>(
+  b: Uint8Array, protocol: Protocol<M>, visit: (m: DecodedMessage<M>) => void, off = 0, end = b.length,
+): void {
+  if (protocol?.layouts === undefined) throw new DecodeError(protocolMissing('decodeMessages'), off);
   while (off < end) {
     // iproute2 sends its whole request buffer; the zeros past the last
     // message are not a message, and the kernel ignores them too.
     if (b[off] === 0 && allZero(b, off, end)) return;
     const len = messageLength(b, off, end);
-    visit(decodeOne(b, off, len, protocol));
+    visit(decodeOne(b, off, len, protocol) as DecodedMessage<M>);
     off += align4(len);
   }
 }
@@ -143,7 +212,7 @@ function decodeOne(b: Uint8Array, off: number, len: number, protocol: Protocol):
   const end = off + len;
   if (type === NLMSG_ERROR) return decodeError(b, body, end, type, flags, seq, port);
   if (type === NLMSG_DONE && end - body >= 4) {
-    const m: DoneMessage = { type, flags, seq, port, error: s32At(b, body) };
+    const m: DoneMessage = { type: type as typeof NLMSG_DONE, flags, seq, port, error: s32At(b, body) };
     if (flags & NLM_F_ACK_TLVS) m.extack = decodeAttrs(NLMSGERR, b, body + 4, end);
     else if (end - body > 4) return { type, flags, seq, port, payload: b.subarray(body, end) };
     return m;
@@ -170,7 +239,7 @@ function decodeError(b: Uint8Array, body: number, end: number, type: number, fla
     request.payload = b.subarray(r + NLMSG_HDRLEN, r + reqLen);
     after = r + align4(reqLen);
   }
-  const m: ErrorMessage = { type, flags, seq, port, error, request };
+  const m: ErrorMessage = { type: type as typeof NLMSG_ERROR, flags, seq, port, error, request };
   if (flags & NLM_F_ACK_TLVS) m.extack = decodeAttrs(NLMSGERR, b, after, end);
   else if (after < end) return { type, flags, seq, port, payload: b.subarray(body, end) };
   return m;
@@ -178,8 +247,9 @@ function decodeError(b: Uint8Array, body: number, end: number, type: number, fla
 
 // ---------------------------------------------------------------- encoding
 
-/** Write one message; returns nothing, the writer holds the bytes. */
-export function encodeMessage(w: Writer, m: Message, protocol: Protocol = RAW_PROTOCOL): void {
+/** Write one message; returns nothing, the writer holds the bytes. `protocol` lays out messages with a header and attributes. */
+export function encodeMessage(w: Writer, m: Message, protocol: Protocol): void {
+  if (protocol?.layouts === undefined) throw new EncodeError(protocolMissing('encodeMessage'));
   const start = w.pos;
   w.reserve(NLMSG_HDRLEN);
   w.pos += NLMSG_HDRLEN;
@@ -197,9 +267,9 @@ export function encodeMessage(w: Writer, m: Message, protocol: Protocol = RAW_PR
   } else if ('header' in m) {
     const layout = protocol.layouts.get(m.type);
     if (!layout) throw new EncodeError(`${protocol.name}: no layout for message type ${m.type}`);
-    layout.header.write(w, m.header);
+    layout.header.write(w, m.header as Partial<unknown>);
     w.pad4();
-    encodeAttrs(w, layout.table, m.attrs ?? {});
+    encodeAttrs(w, layout.table, (m.attrs ?? {}) as AttrsOf<AttrTable>);
   } else {
     throw new EncodeError(`message of type ${m.type} has neither payload nor header`);
   }
@@ -211,8 +281,9 @@ export function encodeMessage(w: Writer, m: Message, protocol: Protocol = RAW_PR
   w.patchU32(start + 12, m.port >>> 0);
 }
 
-/** Encode messages into one buffer (a batch, or the parts of a dump). */
-export function encodeMessages(messages: Message[], protocol: Protocol = RAW_PROTOCOL, w = new Writer()): Uint8Array {
+/** Encode messages into one buffer (a batch, or the parts of a dump) with a protocol's layouts. */
+export function encodeMessages(messages: readonly Message[], protocol: Protocol, w = new Writer()): Uint8Array {
+  if (protocol?.layouts === undefined) throw new EncodeError(protocolMissing('encodeMessages'));
   messages.forEach((m, i) => {
     if (i > 0) w.pad4(); // each message starts aligned; the last one carries no trailing padding
     encodeMessage(w, m, protocol);

@@ -3,7 +3,7 @@
 import { Writer } from './bytes.js';
 import { encodeMessage, type Protocol } from './message.js';
 
-export interface Request<H = any, A = any> {
+export interface Request<H = unknown, A = unknown> {
   type: number;
   /** Full nlmsg flags as sent (NLM_F_REQUEST and, for changes, NLM_F_ACK included). */
   flags: number;

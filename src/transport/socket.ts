@@ -15,19 +15,25 @@ import { EAGAIN, EINTR, EMSGSIZE, ENOBUFS, EOPNOTSUPP } from '../netlink/errno.j
 import type { Request } from '../netlink/request.js';
 import {
   decodeMessages, encodeMessage, forEachMessage, messageLength, NLMSG_DONE, NLMSG_ERROR, NLM_F_ACK, NLM_F_DUMP, NLM_F_DUMP_INTR,
-  NLM_F_REQUEST, type ErrorMessage, type LayoutMessage, type Message, type Protocol,
+  NLM_F_REQUEST, type DecodedMessage, type ErrorMessage, type LayoutMessage, type Message, type Protocol, type RawMessage,
 } from '../netlink/message.js';
 
 export type { Request };
 
-export interface DumpOptions<T> {
+/** What a request hands back besides its ack: messages of the protocol's layouts, or raw (or a stray NLMSG_DONE). */
+export type ReplyMessage<M extends LayoutMessage = LayoutMessage> = Exclude<DecodedMessage<M>, ErrorMessage>;
+
+/** One reply of a dump, before its end: a message of the protocol's layouts, or raw. */
+export type DumpMessage<M extends LayoutMessage = LayoutMessage> = M | RawMessage;
+
+export interface DumpOptions<T, M extends LayoutMessage = LayoutMessage> {
   /** Turn each decoded reply into a result (undefined: skip it). */
-  map?: (m: LayoutMessage) => T | undefined;
+  map?: (m: DumpMessage<M>) => T | undefined;
   /** Turn each data message at b[off, off+len) straight into a result, undecoded (undefined: skip it). */
   read?: (b: Uint8Array, off: number, len: number) => T | undefined;
   retries?: number;
   /** Decodes the replies (`map`) and the dump's end (`read`); default: the socket's. */
-  protocol?: Protocol;
+  protocol?: Protocol<M>;
 }
 
 /**
@@ -64,12 +70,13 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const yieldToLoop = () => new Promise<void>((r) => setImmediate(r));
 
 /** A batch's other replies than acks (NLM_F_ECHO copies): decoded with `protocol`, passed to `each` with the request's index. */
-export interface BatchReplies {
-  protocol: Protocol;
-  each: (i: number, m: LayoutMessage) => void;
+export interface BatchReplies<M extends LayoutMessage = LayoutMessage> {
+  protocol: Protocol<M>;
+  each: (i: number, m: ReplyMessage<M>) => void;
 }
 
-export class NetlinkSocket {
+/** A netlink socket whose requests are encoded (and replies decoded, by default) with a Protocol<M>. */
+export class NetlinkSocket<out M extends LayoutMessage = LayoutMessage> {
   readonly port: number;
   private seq = Math.floor(Math.random() * 0x7fffffff);
   private readonly writer = new Writer(4096);
@@ -79,11 +86,11 @@ export class NetlinkSocket {
   private closed = false;
 
   /** Wrap an fd (from a namespace worker, or open one in this thread's namespace). */
-  constructor(readonly fd: number, readonly protocol: Protocol, readonly label = 'current netns') {
+  constructor(readonly fd: number, readonly protocol: Protocol<M>, readonly label = 'current netns') {
     this.port = sys.socketPortId(fd);
   }
 
-  static open(protocol: Protocol, label?: string): NetlinkSocket {
+  static open<M extends LayoutMessage>(protocol: Protocol<M>, label?: string): NetlinkSocket<M> {
     const fd = sys.openNetlinkSocket(0);
     try {
       return new NetlinkSocket(fd, protocol, label);
@@ -104,12 +111,12 @@ export class NetlinkSocket {
    * `noAck`) the answer is the ack; messages before it (an NLM_F_ECHO copy, a
    * GET reply) are returned.
    */
-  request(req: Request, operation: string, opts: { noAck?: boolean; protocol?: Protocol } = {}): Promise<LayoutMessage[]> {
-    const protocol = opts.protocol ?? this.protocol;
+  request<R extends LayoutMessage = M>(req: Request, operation: string, opts: { noAck?: boolean; protocol?: Protocol<R> } = {}): Promise<ReplyMessage<R>[]> {
+    const protocol: Protocol = opts.protocol ?? this.protocol;
     return this.exclusive(async () => {
       const flags = req.flags | NLM_F_REQUEST | (opts.noAck ? 0 : NLM_F_ACK);
       const seq = this.sendOne(req, flags);
-      const replies: LayoutMessage[] = [];
+      const replies: ReplyMessage<R>[] = [];
       let failure: NetlinkError | undefined;
       let finished = false;
       const since = performance.now();
@@ -125,7 +132,7 @@ export class NetlinkSocket {
             if (e.error < 0) failure = NetlinkError.from(e, operation, this.lastRequest(), this.protocol);
             finished = true;
           } else {
-            replies.push(m as LayoutMessage);
+            replies.push(m as ReplyMessage<R>);
             if (opts.noAck) finished = true;
           }
         }, 0, n);
@@ -144,7 +151,7 @@ export class NetlinkSocket {
    * `retries` times, then fails with the partial result attached. `read`
    * replaces decoding and `map`: it gets each data message's bytes.
    */
-  dump<T = LayoutMessage>(req: Request, operation: string, opts: DumpOptions<T> = {}): Promise<T[]> {
+  dump<R extends LayoutMessage = M, T = DumpMessage<R>>(req: Request, operation: string, opts: DumpOptions<T, R> = {}): Promise<T[]> {
     return this.exclusive(async () => {
       for (let attempt = 0; ; attempt++) {
         const { items, interrupted } = await this.dumpOnce(req, operation, opts, opts.protocol ?? this.protocol);
@@ -168,10 +175,10 @@ export class NetlinkSocket {
    * NLM_F_ECHO copy), decoded with its `protocol`; byte values in it are views
    * valid during the call only.
    */
-  batch(
+  batch<R extends LayoutMessage = M>(
     reqs: Request[],
     describe: (i: number) => string = (i) => `request ${i + 1} of a batch`,
-    replies?: BatchReplies,
+    replies?: BatchReplies<R>,
   ): Promise<(NetlinkError | undefined)[]> {
     return this.exclusive(async () => {
       const results: (NetlinkError | undefined)[] = new Array(reqs.length).fill(undefined);
@@ -201,11 +208,11 @@ export class NetlinkSocket {
    * Resolves to the kernel's time per request (sendmsg returns once it has
    * handled them all), which sizes the next send.
    */
-  private async sendChunk(
+  private async sendChunk<R extends LayoutMessage>(
     chunk: Request[], start: number, results: (NetlinkError | undefined)[], describe: (i: number) => string,
-    replies: BatchReplies | undefined,
+    replies: BatchReplies<R> | undefined,
   ): Promise<number> {
-    const decodeWith = replies?.protocol ?? this.protocol;
+    const decodeWith: Protocol = replies?.protocol ?? this.protocol;
     const w = this.writer.reset();
     const firstSeq = this.seq + 1;
     const offsets: number[] = [];
@@ -225,7 +232,7 @@ export class NetlinkSocket {
       const i = ((m.seq - firstSeq) >>> 0);
       if (i >= chunk.length) return;
       if (m.type !== NLMSG_ERROR) {
-        replies?.each(start + i, m as LayoutMessage);
+        replies?.each(start + i, m as ReplyMessage<R>);
         return;
       }
       pending--;
@@ -314,7 +321,7 @@ export class NetlinkSocket {
    * `protocol` decodes the replies (a projection of this socket's, for speed); requests always use this socket's.
    * `read`, if given, turns each data message straight from its bytes into a result (see src/api/readers.ts).
    */
-  private async dumpOnce<T>(req: Request, operation: string, opts: DumpOptions<T>, protocol: Protocol): Promise<{ items: T[]; interrupted: boolean }> {
+  private async dumpOnce<T, R extends LayoutMessage>(req: Request, operation: string, opts: DumpOptions<T, R>, protocol: Protocol): Promise<{ items: T[]; interrupted: boolean }> {
     const seq = this.sendOne(req, req.flags | NLM_F_REQUEST | NLM_F_DUMP);
     const { map, read } = opts;
     const items: T[] = [];
@@ -353,7 +360,7 @@ export class NetlinkSocket {
             done = true;
             return;
           }
-          const item = map ? map(m as LayoutMessage) : (m as unknown as T);
+          const item = map ? map(m as DumpMessage<R>) : (m as unknown as T);
           if (item !== undefined) items.push(item);
         }, 0, n);
       }

@@ -1,14 +1,15 @@
 // Kernel replies, decoded: the objects must say what the captured setup made
 // (names, MACs, addresses, routes) and what iproute2 printed for errors.
 import assert from 'node:assert/strict';
-import { decodeMessages, RTNETLINK, NetlinkError, type Message, type LayoutMessage, type ErrorMessage } from '../../src/netlink/index.js';
+import { decodeMessages, isLayout, RTNETLINK, NetlinkError, type RtnlMessage, type ErrorMessage } from '../../src/netlink/index.js';
 import { toLink, toAddress, toRoute, toNeighbour } from '../../src/api/convert.js';
 import { fixture, repliesOf, requestOf } from '../support/fixtures.js';
 
-function replies(name: string): Message[] {
+function replies(name: string): RtnlMessage[] {
   return repliesOf(fixture(name)).flatMap((d) => decodeMessages(d, RTNETLINK));
 }
-const ofType = (ms: Message[], type: number) => ms.filter((m) => m.type === type) as LayoutMessage[];
+/** The messages of one type that decoded with their layout, typed by it (RTM_NEWROUTE: RouteMessage). */
+const ofType = <T extends number>(ms: RtnlMessage[], type: T) => ms.filter((m) => isLayout(m, type));
 
 describe('golden replies decode to what the kernel meant', () => {
   it('link dump: lo, a veth with its peer in another netns, a bridge, a vxlan and a macvlan', () => {

@@ -34,7 +34,8 @@ export const linkKind: (name: string) => LinkKind | undefined = (() => {
  * in IFLA_INFO_SLAVE_KIND ("bridge"); iproute2 requests (`ip link set X type
  * bridge_slave ...`) send only IFLA_INFO_KIND "bridge_slave".
  */
-function slaveKindOf(linkinfo: { slaveKind?: unknown; kind?: unknown } | undefined): string | undefined {
+function slaveKindOf(parent: unknown): string | undefined {
+  const linkinfo = parent as { slaveKind?: unknown; kind?: unknown } | undefined;
   if (typeof linkinfo?.slaveKind === 'string') return linkinfo.slaveKind;
   const kind = linkinfo?.kind;
   return typeof kind === 'string' && kind.endsWith('_slave') ? kind.slice(0, -'_slave'.length) : undefined;
