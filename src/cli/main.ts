@@ -110,7 +110,9 @@ async function run(cmd: Command, options: MainOptions, signal?: AbortSignal): Pr
     case 'delete': {
       const { describeEndpoint } = await import('../wire/endpoint.js');
       if (cmd.dryRun) {
-        for (const e of cmd.ends) process.stdout.write(`would delete ${e.ifname} in ${describeEndpoint(e.ns)}\n`);
+        const planned = cmd.ends.map((e) => ({ endpoint: describeEndpoint(e.ns), ifname: e.ifname }));
+        if (cmd.json) process.stdout.write(JSON.stringify({ ok: true, dryRun: true, delete: planned }) + '\n');
+        else for (const d of planned) process.stdout.write(`would delete ${d.ifname} in ${d.endpoint}\n`);
         return EXIT_OK;
       }
       const { disconnectAll } = await import('../wire/disconnect.js');

@@ -276,6 +276,8 @@ describe('e2e: the vethcon CLI, as a user types it', function () {
       for (const s of out.steps) assert.match(s.hex, /^[0-9a-f]+$/);
       const del = await ok(['--dry-run', '-D', `${C1},cn1`]);
       assert.match(del.stdout, new RegExp(`would delete cn1 in container ${C1}`));
+      const delJson = JSON.parse((await ok(['--dry-run', '--json', '-D', `${C1},cn1`])).stdout);
+      assert.deepEqual(delJson, { ok: true, dryRun: true, delete: [{ endpoint: `container ${C1}`, ifname: 'cn1' }] });
       assert.deepEqual(await snapshot(everywhere()), before, 'a dry run must change nothing');
     });
 
