@@ -11,8 +11,21 @@ import { namedNetnsPath, validateNetnsName, type NamespaceThreads } from '../ns/
 import { Netns, type LinkName, type LinkAddOptions, type LinkSetOptions, type LinkFilter, type RouteListOptions, type RouteOptions } from './netns.js';
 import { SocketCache, toRef, type NetnsTarget } from './sockets.js';
 import type { Link, Address, Route, Neighbour } from './convert.js';
+import { check, checkWith, describeValue, ifname as ifnameRule, netnsTargetProblem, ValidationError } from '../rules/index.js';
 
 type In = { netns?: NetnsTarget };
+
+/** An options object (or nothing): a ValidationError naming `what` otherwise. */
+function options<T extends object>(o: T | undefined, what = 'options'): T {
+  if (o === undefined) return {} as T;
+  if (typeof o !== 'object' || o === null || Array.isArray(o)) throw new ValidationError(`${what}: must be an object; got ${describeValue(o)}`);
+  return o;
+}
+
+/** A namespace target, or undefined for the current namespace (netnsTargetProblem). */
+function checkTarget(target: unknown): void {
+  if (target !== undefined) checkWith(netnsTargetProblem, target, 'netns');
+}
 
 export class Vethcon {
   private readonly sockets: SocketCache;
@@ -24,48 +37,49 @@ export class Vethcon {
 
   /** A handle bound to one namespace (its socket opened once). */
   async netns(target?: NetnsTarget): Promise<Netns> {
+    checkTarget(target);
     const socket = await this.sockets.get(target);
     return new Netns(socket, socket.label);
   }
 
   readonly links = {
     /** Like `ip link show`. */
-    list: async (o: In & LinkFilter = {}): Promise<Link[]> => (await this.netns(o.netns)).listLinks(o),
+    list: async (o: In & LinkFilter = {}): Promise<Link[]> => (await this.netns(options(o).netns)).listLinks(o),
     /** Like `ip link show dev NAME`. */
-    get: async (name: LinkName, o: In = {}): Promise<Link> => (await this.netns(o.netns)).getLink(name),
+    get: async (name: LinkName, o: In = {}): Promise<Link> => (await this.netns(options(o).netns)).getLink(name),
     /** Like `ip link add ...`. */
     add: async (o: In & LinkAddOptions): Promise<Link> => {
-      const { netns, ...rest } = o;
+      const { netns, ...rest } = options(o, 'link');
       return (await this.netns(netns)).addLink(rest);
     },
     /** Like `ip link del dev NAME`. */
-    delete: async (name: LinkName, o: In = {}): Promise<void> => (await this.netns(o.netns)).deleteLink(name),
+    delete: async (name: LinkName, o: In = {}): Promise<void> => (await this.netns(options(o).netns)).deleteLink(name),
     /** Like `ip link set dev NAME ...` (move with { netns: target } in the changes). */
-    set: async (name: LinkName, changes: LinkSetOptions, o: In = {}): Promise<void> => (await this.netns(o.netns)).setLink(name, changes),
+    set: async (name: LinkName, changes: LinkSetOptions, o: In = {}): Promise<void> => (await this.netns(options(o).netns)).setLink(name, changes),
   };
 
   readonly addresses = {
-    list: async (o: In & { dev?: LinkName; family?: 'inet' | 'inet6' } = {}): Promise<Address[]> => (await this.netns(o.netns)).listAddresses(o),
+    list: async (o: In & { dev?: LinkName; family?: 'inet' | 'inet6' } = {}): Promise<Address[]> => (await this.netns(options(o).netns)).listAddresses(o),
     add: async (dev: LinkName, cidr: string, o: In & { nodad?: boolean; label?: string; replace?: boolean } = {}): Promise<void> => {
-      const { netns, ...rest } = o;
+      const { netns, ...rest } = options(o);
       return (await this.netns(netns)).addAddress(dev, cidr, rest);
     },
-    delete: async (dev: LinkName, cidr: string, o: In = {}): Promise<void> => (await this.netns(o.netns)).deleteAddress(dev, cidr),
+    delete: async (dev: LinkName, cidr: string, o: In = {}): Promise<void> => (await this.netns(options(o).netns)).deleteAddress(dev, cidr),
   };
 
   readonly routes = {
-    list: async (o: In & RouteListOptions = {}): Promise<Route[]> => (await this.netns(o.netns)).listRoutes(o),
+    list: async (o: In & RouteListOptions = {}): Promise<Route[]> => (await this.netns(options(o).netns)).listRoutes(o),
     /** Visit routes as they are decoded, holding none: for very large tables. */
-    each: async (visit: (r: Route) => void, o: In & RouteListOptions = {}): Promise<number> => (await this.netns(o.netns)).eachRoute(visit, o),
-    add: async (o: In & RouteOptions): Promise<void> => { const { netns, ...r } = o; return (await this.netns(netns)).addRoute(r); },
-    replace: async (o: In & RouteOptions): Promise<void> => { const { netns, ...r } = o; return (await this.netns(netns)).replaceRoute(r); },
-    delete: async (o: In & RouteOptions): Promise<void> => { const { netns, ...r } = o; return (await this.netns(netns)).deleteRoute(r); },
+    each: async (visit: (r: Route) => void, o: In & RouteListOptions = {}): Promise<number> => (await this.netns(options(o).netns)).eachRoute(visit, o),
+    add: async (o: In & RouteOptions): Promise<void> => { const { netns, ...r } = options(o, 'route'); return (await this.netns(netns)).addRoute(r); },
+    replace: async (o: In & RouteOptions): Promise<void> => { const { netns, ...r } = options(o, 'route'); return (await this.netns(netns)).replaceRoute(r); },
+    delete: async (o: In & RouteOptions): Promise<void> => { const { netns, ...r } = options(o, 'route'); return (await this.netns(netns)).deleteRoute(r); },
   };
 
   readonly neighbours = {
-    list: async (o: In = {}): Promise<Neighbour[]> => (await this.netns(o.netns)).listNeighbours(),
-    add: async (o: In & { dev: LinkName; dst: string; lladdr: string }): Promise<void> => { const { netns, ...n } = o; return (await this.netns(netns)).addNeighbour(n); },
-    delete: async (o: In & { dev: LinkName; dst: string }): Promise<void> => { const { netns, ...n } = o; return (await this.netns(netns)).deleteNeighbour(n); },
+    list: async (o: In = {}): Promise<Neighbour[]> => (await this.netns(options(o).netns)).listNeighbours(),
+    add: async (o: In & { dev: LinkName; dst: string; lladdr: string }): Promise<void> => { const { netns, ...n } = options(o, 'neighbour'); return (await this.netns(netns)).addNeighbour(n); },
+    delete: async (o: In & { dev: LinkName; dst: string }): Promise<void> => { const { netns, ...n } = options(o, 'neighbour'); return (await this.netns(netns)).deleteNeighbour(n); },
   };
 
   /** Named namespaces, like `ip netns add/del/list`. */
@@ -94,7 +108,7 @@ export class Vethcon {
 
   /** Many requests (from vethcon/netlink builders) in few sends, every ack matched. */
   async batch(requests: Request[], o: In = {}): Promise<(NetlinkError | undefined)[]> {
-    return (await this.netns(o.netns)).batch(requests);
+    return (await this.netns(options(o).netns)).batch(requests);
   }
 
   /**
@@ -103,6 +117,9 @@ export class Vethcon {
    * The worker opens the sysctl file inside the namespace; we write it here.
    */
   async enableIPv6(target: NetnsTarget | undefined, ifname: string): Promise<void> {
+    // The name becomes part of a path: '../' in it would reach outside /proc/sys.
+    check(ifnameRule, ifname, 'ifname');
+    checkTarget(target);
     const path = `/proc/sys/net/ipv6/conf/${ifname}/disable_ipv6`;
     const [fd] = await this.sockets.threads.openFiles(toRef(target), [path]);
     try {

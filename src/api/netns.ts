@@ -3,7 +3,7 @@
 // kernel refusal names what was being done and where.
 
 import { openSync, closeSync } from 'node:fs';
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { NetlinkSocket, ReplyMessage } from '../transport/socket.js';
 import type { Request } from '../netlink/request.js';
 import type { NetlinkError } from '../netlink/kernel-error.js';
@@ -21,17 +21,23 @@ import { toLink, toAddress, toNeighbour, withHeader, type Link, type Address, ty
 import { toRef, type NetnsTarget } from './sockets.js';
 import { LINK_ECHO, LINK_INDEX, SUMMARY } from './summary.js';
 import * as rules from '../rules/index.js';
-import { check } from '../rules/index.js';
-import { linkAddSchema, linkName, netnsTarget, type LinkAddOptions, type LinkName, type PeerOptions } from '../rules/link-kinds.js';
+import { check, checkWith, requestProblem, ValidationError } from '../rules/index.js';
+import { ifindex as ifindexRule, linkAddSchema, type LinkAddOptions, type LinkName, type PeerOptions } from '../rules/link-kinds.js';
+import { librarySchemas, type LibrarySchemas } from '../rules/library.js';
 import { linkKind } from '../netlink/route/kinds/index.js';
 import { kindAttributes } from '../netlink/route/kinds/kind.js';
 
 
-const ifindexRule = z.number().int().positive();
 /** A link name or ifindex; the right schema by type (a union would build a discarded issue per call). */
 const checkLink = (name: LinkName, what = 'link'): void => {
   check(typeof name === 'number' ? ifindexRule : rules.ifname, name, what);
 };
+
+/** Requests as sockets send them (requestProblem), each named by its place. */
+function checkRequests(requests: unknown): void {
+  if (!Array.isArray(requests)) throw new ValidationError(`requests: must be an array of requests; got ${rules.describeValue(requests)}`);
+  for (let i = 0; i < requests.length; i++) checkWith(requestProblem, requests[i], `request ${i + 1}`);
+}
 
 /**
  * The schemas of the calls that take option objects, built on first use:
@@ -39,41 +45,15 @@ const checkLink = (name: LinkName, what = 'link'): void => {
  * connect() need none of these.
  */
 function buildSchemas() {
-  const target = netnsTarget;
-  const linkAdd = linkAddSchema();
-  const linkSet = z.object({
-    up: z.boolean().optional(),
-    mtu: rules.mtu.optional(),
-    address: rules.mac.optional(),
-    ifname: rules.ifname.optional(),
-    master: z.union([linkName, z.null()]).optional(),
-    alias: z.string().max(255).optional(),
-    txqlen: z.number().int().nonnegative().optional(),
-    netns: target.optional(),
-  });
-  const route = z.object({
-    dst: z.union([z.literal('default'), rules.cidr]),
-    gateway: z.string().optional(),
-    dev: linkName.optional(),
-    metric: z.number().int().nonnegative().optional(),
-    table: z.number().int().min(1).max(0xffffffff).optional(),
-    prefsrc: z.string().optional(),
-    family: z.enum(['inet', 'inet6']).optional(),
-  });
-  const neigh = z.object({
-    dev: linkName,
-    dst: z.string(),
-    lladdr: rules.mac.optional(),
-  });
-  return { linkAdd, linkSet, route, neigh };
+  return { linkAdd: linkAddSchema(), ...librarySchemas() };
 }
 
 type Schemas = ReturnType<typeof buildSchemas>;
 let built: Schemas | undefined;
 const schemas = (): Schemas => (built ??= buildSchemas());
 export type { LinkAddOptions, LinkName, PeerOptions };
-export type LinkSetOptions = z.input<Schemas['linkSet']>;
-export type RouteOptions = z.input<Schemas['route']>;
+export type LinkSetOptions = z.input<LibrarySchemas['linkSet']>;
+export type RouteOptions = z.input<LibrarySchemas['route']>;
 
 
 export interface RouteListOptions {
@@ -113,8 +93,8 @@ export class Netns {
 
   /** The ifindex of a link named or numbered (by name: its header alone is decoded). */
   async ifindex(name: LinkName): Promise<number> {
-    if (typeof name === 'number') return name;
     checkLink(name);
+    if (typeof name === 'number') return name;
     const [reply] = await this.socket.request(getLink({ ifname: name }, RTEXT_FILTER_VF | RTEXT_FILTER_SKIP_STATS), `find link ${name} in ${this.label}`, { noAck: true, protocol: LINK_INDEX });
     return withHeader<IfInfoMsg, unknown>(reply, 'link').header.index;
   }
@@ -201,14 +181,14 @@ export class Netns {
 
   /** Like `ip addr add CIDR dev NAME`. */
   async addAddress(dev: LinkName, cidr: string, options: { nodad?: boolean; label?: string; replace?: boolean } = {}): Promise<void> {
-    check(rules.cidr, cidr, 'address');
+    check(rules.ifaddr, cidr, 'address');
     const index = await this.ifindex(dev);
     await this.socket.request(addAddress({ index, cidr, ...options }), `add address ${cidr} to ${dev} in ${this.label}`);
   }
 
   /** Like `ip addr del CIDR dev NAME`. */
   async deleteAddress(dev: LinkName, cidr: string): Promise<void> {
-    check(rules.cidr, cidr, 'address');
+    check(rules.ifaddr, cidr, 'address');
     const index = await this.ifindex(dev);
     await this.socket.request(deleteAddress({ index, cidr }), `delete address ${cidr} from ${dev} in ${this.label}`);
   }
@@ -300,6 +280,7 @@ export class Netns {
    * request's NetlinkError.
    */
   async createLinks(requests: Request[], what = 'create link'): Promise<({ ifindex: number; link?: number } | undefined | NetlinkError)[]> {
+    checkRequests(requests);
     const made: ({ ifindex: number; link?: number } | undefined)[] = new Array(requests.length).fill(undefined);
     const names = requests.map((r) => (r.attrs as { ifname?: string } | undefined)?.ifname);
     const errors = await this.socket.batch(requests.map((r) => ({ ...r, flags: r.flags | NLM_F_ECHO })), (i) => `${what} ${i + 1} in ${this.label}`, {
@@ -313,12 +294,14 @@ export class Netns {
    * Send many requests (from the vethcon/netlink builders) in as few sends as
    * possible, each acked. Resolves per request: undefined, or its NetlinkError.
    */
-  batch(requests: Request[], what = 'batch request'): Promise<(NetlinkError | undefined)[]> {
+  async batch(requests: Request[], what = 'batch request'): Promise<(NetlinkError | undefined)[]> {
+    checkRequests(requests);
     return this.socket.batch(requests, (i) => `${what} ${i + 1} in ${this.label}`);
   }
 
   /** Raw access: one request, its replies as decoded messages (narrow them with isLink, isAddr, ...). */
-  request(req: Request, operation: string, opts?: { noAck?: boolean }): Promise<ReplyMessage<RtnlLayoutMessage>[]> {
+  async request(req: Request, operation: string, opts?: { noAck?: boolean }): Promise<ReplyMessage<RtnlLayoutMessage>[]> {
+    checkWith(requestProblem, req, 'request');
     return this.socket.request(req, `${operation} in ${this.label}`, opts);
   }
 }

@@ -4,9 +4,12 @@
 // Pure: turns argv into a command or a UsageError, touches nothing.
 
 import type { EndInput, EndpointNs } from '../rules/index.js';
+import { quote } from '../rules/problems.js';
 
 export class UsageError extends Error {
   override name = 'UsageError';
+  /** Print the usage lines after the message (the command line said nothing to do). */
+  showUsage = false;
 }
 
 export type Command =
@@ -28,7 +31,7 @@ export function parseArgs(argv: string[]): Command {
     const arg = argv[i];
     const value = (): string => {
       const v = argv[++i];
-      if (v === undefined || (v.startsWith('-') && v.length > 1 && !/^-\d/.test(v))) throw new UsageError(`${arg} needs a value`);
+      if (v === undefined || (v.startsWith('-') && v.length > 1 && !/^-\d/.test(v))) throw new UsageError(`${shown(arg)} needs a value`);
       return v;
     };
     if (arg === '-h' || arg === '--help') return { action: 'help' };
@@ -52,14 +55,21 @@ export function parseArgs(argv: string[]): Command {
       deletes.push(parseDelete(DELETE_FLAGS[flag], inline ?? value(), flag));
       continue;
     }
-    throw new UsageError(arg.startsWith('-') ? `unknown option ${arg}` : `unexpected argument ${JSON.stringify(arg)}`);
+    throw new UsageError(arg.startsWith('-') ? `unknown option ${shown(arg)}` : `unexpected argument ${quote(arg)}`);
   }
   if (deletes.length && ends.length) throw new UsageError('give either ends to connect (-d/-n/-p/-a/-c) or links to delete (-D/-N/-P/-A/-C), not both');
   if (deletes.length) return { action: 'delete', ends: deletes, json, dryRun };
-  if (ends.length === 0) return { action: 'help' };
+  if (ends.length === 0) {
+    const e = new UsageError('nothing to do: give two ends to connect (-d/-n/-p/-a/-c) or links to delete (-D/-N/-P/-A/-C)');
+    e.showUsage = true;
+    throw e;
+  }
   if (ends.length !== 2) throw new UsageError(`a veth has two ends: give exactly two of -d/-n/-p/-a/-c (got ${ends.length})`);
   return { action: 'connect', ends: [ends[0], ends[1]], json, dryRun };
 }
+
+/** A word of the command line in a message: as typed, or quoted short when it is long. */
+const shown = (s: string): string => (s.length <= 64 ? s : quote(s));
 
 /** `-dfoo` style: the value glued to the flag. */
 function splitInline(arg: string): [string, string | undefined] {
@@ -72,9 +82,9 @@ function nsOf(type: EndpointNs['type'], target: string, flag: string): EndpointN
     case 'docker': return { type, container: target };
     case 'netns': return { type, name: target };
     case 'pid': {
-      if (!/^\d+$/.test(target)) throw new UsageError(`${flag}: PID ${JSON.stringify(target)} is not a number`);
+      if (!/^\d+$/.test(target)) throw new UsageError(`${flag}: PID ${quote(target)} is not a number`);
       const pid = Number(target);
-      if (!Number.isSafeInteger(pid) || pid <= 0) throw new UsageError(`${flag}: PID ${JSON.stringify(target)} is not a process id (a positive integer)`);
+      if (!Number.isSafeInteger(pid) || pid <= 0) throw new UsageError(`${flag}: PID ${quote(target)} is not a process id (a positive integer)`);
       return { type, pid };
     }
     case 'path': return { type, path: target };
@@ -94,27 +104,27 @@ function parseEnd(type: EndpointNs['type'], text: string, flag: string): EndInpu
   if (!needsTarget && text.includes(':') && !text.includes(',')) {
     // No link name has a colon: this is the colon form, which -c does not take.
     const first = text.indexOf(':');
-    throw new UsageError(`${flag} ${text}: ${flag} takes ${exampleOf(flag)}; did you mean ${flag} ${text.slice(0, first)},${text.slice(first + 1)}?`);
+    throw new UsageError(`${flag} ${shown(text)}: ${flag} takes ${exampleOf(flag)}${text.length <= 64 ? `; did you mean ${flag} ${text.slice(0, first)},${text.slice(first + 1)}?` : ''}`);
   }
   if (text.includes(',') || !needsTarget || type === 'path') {
     const parts = text.split(',');
     if (needsTarget) target = parts.shift() ?? '';
     // No container name or PID has a colon; a netns name could, but `-N` could not name it again.
     if (type !== 'path' && target.includes(':')) {
-      throw new UsageError(`${flag} ${text}: the colon form and the comma form do not mix; expected ${exampleOf(flag)}`);
+      throw new UsageError(`${flag} ${shown(text)}: the colon form and the comma form do not mix; expected ${exampleOf(flag)}`);
     }
     rest = parts;
   } else {
     const first = text.indexOf(':');
-    if (first < 0) throw new UsageError(`${flag} ${text}: expected ${exampleOf(flag)}`);
+    if (first < 0) throw new UsageError(`${flag} ${shown(text)}: expected ${exampleOf(flag)}`);
     target = text.slice(0, first);
     const tail = text.slice(first + 1);
     const second = tail.indexOf(':');
     rest = second < 0 ? [tail] : [tail.slice(0, second), tail.slice(second + 1)];
   }
-  if (needsTarget && !target) throw new UsageError(`${flag} ${text}: the ${type === 'docker' ? 'container' : type} is missing; expected ${exampleOf(flag)}`);
+  if (needsTarget && !target) throw new UsageError(`${flag} ${shown(text)}: the ${type === 'docker' ? 'container' : type} is missing; expected ${exampleOf(flag)}`);
   const [link, ...extras] = rest;
-  if (!link) throw new UsageError(`${flag} ${text}: the link name is missing; expected ${exampleOf(flag)}`);
+  if (!link) throw new UsageError(`${flag} ${shown(text)}: the link name is missing; expected ${exampleOf(flag)}`);
   const end: EndInput = { ns: nsOf(type, target, flag), ifname: link, addresses: [] };
   for (const x of extras) {
     if (x === '') continue;
@@ -130,12 +140,12 @@ function parseDelete(type: EndpointNs['type'], text: string, flag: string): { ns
   const needsTarget = type !== 'current';
   const target = needsTarget ? parts.shift() ?? '' : '';
   const link = parts.shift() ?? '';
-  if ((needsTarget && !target) || !link || parts.length) throw new UsageError(`${flag} ${text}: expected ${flag} ${needsTarget ? 'TARGET,' : ''}LINK`);
+  if ((needsTarget && !target) || !link || parts.length) throw new UsageError(`${flag} ${shown(text)}: expected ${flag} ${needsTarget ? 'TARGET,' : ''}LINK`);
   return { ns: nsOf(type, target, flag), ifname: link };
 }
 
 function parseMtu(v: string): number {
-  if (!/^\d+$/.test(v)) throw new UsageError(`MTU ${JSON.stringify(v)} is not a number`);
+  if (!/^\d+$/.test(v)) throw new UsageError(`MTU ${quote(v)} is not a number`);
   return Number(v);
 }
 

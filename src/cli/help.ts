@@ -32,5 +32,6 @@ Examples:
 
 Exit status: 0 done; 2 usage or validation error (nothing was changed);
 1 failure while wiring (everything done was undone); 130, 143, 129 stopped
-by Ctrl-C, SIGTERM or SIGHUP (at its next step, undoing what it did).
+by Ctrl-C, SIGTERM or SIGHUP (at its next step, undoing what it did; a
+delete keeps what it deleted, and names it).
 `;

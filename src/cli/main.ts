@@ -35,7 +35,14 @@ function catchSignals(): { signal: AbortSignal; caught: () => NodeJS.Signals | u
 
 /** Errors that mean "nothing was changed because the request itself is wrong". */
 const USAGE_ERRORS = new Set(['UsageError', 'ValidationError', 'ConflictError', 'NotFoundError', 'DockerError']);
-const NETNS_USAGE_CODES = new Set(['ENONETNS', 'EBADNAME', 'EEXIST']);
+const NETNS_USAGE_CODES = new Set(['ENONETNS', 'ENOTNETNS', 'EBADNAME', 'EEXIST']);
+
+/** The Usage: block of the help, for stderr when the command line says nothing to do. */
+function usageLines(): string {
+  const start = HELP.indexOf('Usage:');
+  const end = HELP.indexOf('\n\n', start);
+  return HELP.slice(start, end < 0 ? undefined : end + 1);
+}
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'));
@@ -77,7 +84,10 @@ export function reportFailure(e: unknown, json: boolean, caught?: NodeJS.Signals
   const code = caught ? SIGNAL_EXIT[caught]! : usage ? EXIT_USAGE : EXIT_FAILED;
   if (json) process.stdout.write(JSON.stringify({ ok: false, error: { kind: err.name, code: err.code, message: err.message } }) + '\n');
   process.stderr.write(`vethcon: ${err.message}\n`);
-  if (err.name === 'UsageError') process.stderr.write("Try 'vethcon --help' for the syntax and examples.\n");
+  if (err.name === 'UsageError') {
+    if ((err as { showUsage?: boolean }).showUsage) process.stderr.write(usageLines());
+    process.stderr.write("Try 'vethcon --help' for the syntax and examples.\n");
+  }
   if (err.code === 'EPERM' || err.errnoCode === 'EPERM') process.stderr.write('vethcon needs root (CAP_SYS_ADMIN to enter namespaces, CAP_NET_ADMIN to change links).\n');
   if (!usage && process.env.VETHCON_DEBUG) process.stderr.write(`${err.stack}\n`);
   return code;

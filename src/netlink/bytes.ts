@@ -285,8 +285,10 @@ export function parseIPv6(text: string): Uint8Array | undefined {
   if (halves.length > 2) return undefined;
   const left = halves[0] ? halves[0].split(':') : [];
   const right = halves.length === 2 && halves[1] ? halves[1].split(':') : [];
-  // An embedded IPv4 tail counts as two groups.
-  const tailSrc = right.length ? right : left;
+  // An embedded IPv4 tail counts as two groups. It is the last 32 bits or
+  // nothing: in `1.2.3.4::` (what follows the :: is empty) it is not (iproute2
+  // and inet_pton refuse it too).
+  const tailSrc = halves.length === 2 ? right : left;
   let v4: Uint8Array | undefined;
   if (tailSrc.length && tailSrc[tailSrc.length - 1].includes('.')) {
     v4 = parseIPv4(tailSrc.pop()!);

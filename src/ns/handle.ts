@@ -3,8 +3,8 @@
 // identity (device + inode of the nsfs file), so one namespace gets one key
 // however it was named. Pure node:fs; no FFI, no threads.
 
-import { statSync } from 'node:fs';
-import { netnsNameProblem } from '../rules/problems.js';
+import { closeSync, openSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { netnsNameProblem, netnsTargetProblem, pathProblem, quote } from '../rules/problems.js';
 
 /** A network namespace as a user names it. */
 export type NetnsRef = { name: string } | { pid: number } | { path: string } | { current: true };
@@ -18,9 +18,12 @@ export interface ResolvedNetns {
   label: string;
 }
 
-export type NetnsErrorCode = 'ENONETNS' | 'EBADNAME' | 'EEXIST' | 'ESYSCALL' | 'ETHREAD' | 'ECLOSED';
+export type NetnsErrorCode = 'ENONETNS' | 'ENOTNETNS' | 'EBADNAME' | 'EEXIST' | 'ESYSCALL' | 'ETHREAD' | 'ECLOSED';
 
-/** A namespace that cannot be found, named or reached; `code` says which. */
+/**
+ * A namespace that cannot be found, named or reached, or a file that is another
+ * kind of namespace (ENOTNETNS); `code` says which.
+ */
 export class NetnsError extends Error {
   readonly code: NetnsErrorCode;
   /** For ESYSCALL: the failed call's errno name, e.g. 'EPERM'. */
@@ -43,7 +46,7 @@ const NETNS_RUN_DIR_OLD = '/var/run/netns';
  */
 export function validateNetnsName(name: unknown): asserts name is string {
   const why = netnsNameProblem(name);
-  if (why) throw new NetnsError('EBADNAME', `invalid netns name ${JSON.stringify(name)}: ${why}`);
+  if (why) throw new NetnsError('EBADNAME', `invalid netns name ${quote(name)}: ${why}`);
 }
 
 /** The path `ip netns add NAME` creates. */
@@ -54,7 +57,59 @@ export function namedNetnsPath(name: string): string {
 
 let nsfsDev: number | undefined;
 
-function identity(path: string, label: string, missing: string): ResolvedNetns {
+/** Kinds of namespace as /proc/self/fd/N names them (`mnt:[4026531841]`), for messages. */
+const NS_KINDS: Record<string, string> = {
+  mnt: 'mount', uts: 'UTS', ipc: 'IPC', pid: 'PID', pid_for_children: 'PID', user: 'user', cgroup: 'cgroup', time: 'time', time_for_children: 'time',
+};
+
+/** dev:ino of files seen to be network namespaces, so a name used call after call is checked once. */
+const knownNet = new Set<string>();
+const KNOWN_NET_MAX = 4096;
+
+/**
+ * What kind of namespace the file open at `fd` is: `net:[4026532247]`,
+ * `mnt:[4026531841]`, ...; undefined if that cannot be told. /proc/self/fd/N
+ * names it for a namespace file as /proc/PID/ns/* gives it; for one bind-mounted
+ * elsewhere (ip netns add, Docker) it names the mount point instead, and the
+ * mount's root (in /proc/self/mountinfo, found by the fd's mount id) names it.
+ */
+function namespaceKind(fd: number): string | undefined {
+  const link = readlinkSync(`/proc/self/fd/${fd}`);
+  if (/^[a-z_]+:\[\d+\]$/.test(link)) return link;
+  const mntId = /^mnt_id:\s*(\d+)$/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'))?.[1];
+  if (mntId === undefined) return undefined;
+  const line = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').find((l) => l.startsWith(`${mntId} `));
+  const root = line?.split(' ')[3];
+  return root && /^[a-z_]+:\[\d+\]$/.test(root) ? root : undefined;
+}
+
+/**
+ * Throws NetnsError ENOTNETNS if the namespace file at `path` (on nsfs) is
+ * another kind of namespace, like /proc/PID/ns/mnt: setns would refuse it,
+ * but only once the command is under way.
+ */
+function assertNetworkNamespace(path: string, label: string, key: string): void {
+  if (knownNet.has(key)) return;
+  const fd = openSync(path, 'r');
+  let kind: string | undefined;
+  try {
+    kind = namespaceKind(fd);
+  } finally {
+    closeSync(fd);
+  }
+  // Where the kind cannot be told, setns says it.
+  if (kind !== undefined && !kind.startsWith('net:[')) {
+    const name = NS_KINDS[kind.slice(0, kind.indexOf(':'))];
+    throw new NetnsError('ENOTNETNS', `${label}: ${path} is ${name ? `a ${name} namespace` : 'another kind of namespace'} (${kind}), not a network namespace`);
+  }
+  if (kind === undefined) return;
+  // An inode number is reused only once its namespace is gone; the set is a cache, kept small.
+  if (knownNet.size >= KNOWN_NET_MAX) knownNet.clear();
+  knownNet.add(key);
+}
+
+/** `typed`: the file is not known to be a network namespace (a name or a path, not /proc/PID/ns/net): check it. */
+function identity(path: string, label: string, missing: string, typed = false): ResolvedNetns {
   try {
     const stat = statSync(path);
     // Every namespace file lives on the one nsfs device; anything else (say a
@@ -63,6 +118,8 @@ function identity(path: string, label: string, missing: string): ResolvedNetns {
     if (stat.dev !== nsfsDev) {
       throw new NetnsError('ENONETNS', `${label}: ${path} is not a namespace file (not mounted?)`);
     }
+    // Another kind of namespace (/proc/PID/ns/mnt) is on nsfs too; setns would refuse it, but later.
+    if (!typed) assertNetworkNamespace(path, label, `${stat.dev}:${stat.ino}`);
     return { path, dev: stat.dev, ino: stat.ino, label };
   } catch (error) {
     if (error instanceof NetnsError) throw error;
@@ -80,6 +137,7 @@ function identity(path: string, label: string, missing: string): ResolvedNetns {
  * what is missing.
  */
 export function resolveNetns(ref: NetnsRef): ResolvedNetns {
+  if (typeof ref !== 'object' || ref === null) throw new NetnsError('ENONETNS', `not a netns reference: ${netnsTargetProblem(ref)}`);
   if ('name' in ref) {
     validateNetnsName(ref.name);
     const label = `netns ${ref.name}`;
@@ -94,17 +152,16 @@ export function resolveNetns(ref: NetnsRef): ResolvedNetns {
     if (!Number.isSafeInteger(ref.pid) || ref.pid <= 0) {
       throw new NetnsError('ENONETNS', `pid ${String(ref.pid)}: not a process id`);
     }
-    return identity(`/proc/${ref.pid}/ns/net`, `pid ${ref.pid}`, 'no such process');
+    return identity(`/proc/${ref.pid}/ns/net`, `pid ${ref.pid}`, 'no such process', true);
   }
   if ('path' in ref) {
-    if (typeof ref.path !== 'string' || ref.path.length === 0) {
-      throw new NetnsError('ENONETNS', 'netns path: must be a non-empty string');
-    }
+    const why = pathProblem(ref.path);
+    if (why) throw new NetnsError('ENONETNS', `netns path: ${why}`);
     return identity(ref.path, `netns path ${ref.path}`, 'no such file');
   }
   if ('current' in ref && ref.current === true) {
     // /proc/self is the thread-group leader: the main thread, which never switches.
-    return identity('/proc/self/ns/net', 'current netns', 'no /proc/self/ns/net (is /proc mounted?)');
+    return identity('/proc/self/ns/net', 'current netns', 'no /proc/self/ns/net (is /proc mounted?)', true);
   }
-  throw new NetnsError('ENONETNS', `not a netns reference: ${JSON.stringify(ref)}`);
+  throw new NetnsError('ENONETNS', `not a netns reference: ${netnsTargetProblem(ref) ?? quote(ref)}`);
 }

@@ -25,7 +25,7 @@ import { spawnWorker, takePrestarted, type SpawnedWorker } from './spawn.js';
 import { sameNetns, type NsIdentity, type WorkerReady, type WorkerReply, type WorkerRequest } from './protocol.js';
 
 const MAX_SOCKETS_PER_REQUEST = 1024;
-const NETNS_CODES: ReadonlySet<string> = new Set<NetnsErrorCode>(['ENONETNS', 'EBADNAME', 'EEXIST', 'ETHREAD']);
+const NETNS_CODES: ReadonlySet<string> = new Set<NetnsErrorCode>(['ENONETNS', 'ENOTNETNS', 'EBADNAME', 'EEXIST', 'ETHREAD']);
 
 function checkCount(count: unknown, what: string): number {
   if (!Number.isInteger(count) || (count as number) < 0 || (count as number) > MAX_SOCKETS_PER_REQUEST) {

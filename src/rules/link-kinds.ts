@@ -10,21 +10,31 @@ import { IFLA } from '../netlink/route/link.js';
 import { LINK_KINDS, type KnownLinkKind } from '../netlink/route/kinds/index.js';
 import { optionCodec, type LinkKind, type NeedsOptions, type OptionsOf, type OptionSpec } from '../netlink/route/kinds/kind.js';
 import { ifname, mac, mtu } from './schemas.js';
+import { netnsTargetProblem, quote } from './problems.js';
+
+/** An interface index: 1 to 2^31 - 1 (the kernel's is a signed 32-bit int). */
+export const ifindex = z.number().int().min(1).max(0x7fffffff);
 
 /** A link named or numbered: 'eth0' or its ifindex. */
 export type LinkName = string | number;
-export const linkName = z.union([ifname, z.number().int().positive()]);
+export const linkName = z.union([ifname, ifindex]);
 
-/** A namespace as the library takes it: a name, or { name } / { pid } / { path } / { current: true }. */
-export const netnsTarget = z.union([z.string(), z.object({ name: z.string() }), z.object({ pid: z.number() }), z.object({ path: z.string() }), z.object({ current: z.literal(true) })]);
+/** A namespace as the library takes it: a name from `ip netns`, or exactly one of these. */
+export type NetnsTargetInput = string | { name: string } | { pid: number } | { path: string } | { current: true };
+
+/** A namespace as the library takes it: a name, or { name } / { pid } / { path } / { current: true } (netnsTargetProblem). */
+export const netnsTarget = z.custom<NetnsTargetInput>(() => true).superRefine((t, ctx) => {
+  const why = netnsTargetProblem(t);
+  if (why) ctx.addIssue({ code: 'custom', message: why });
+});
 
 function valueSchema(rule: ValueRule | undefined, o: OptionSpec, where: string): z.ZodTypeAny {
   if (o.link) return linkName;
   if (o.boolean) return z.boolean();
   switch (rule?.type) {
     case 'int': return z.number().int().min(Math.max(rule.min, o.min ?? rule.min)).max(Math.min(rule.max, o.max ?? rule.max));
-    case 'ipv4': return z.string().refine((s) => !!parseIPv4(s), (s) => ({ message: `${JSON.stringify(s)} is not an IPv4 address` }));
-    case 'ip': return z.string().refine((s) => { try { parseIP(s); return true; } catch { return false; } }, (s) => ({ message: `${JSON.stringify(s)} is not an IP address` }));
+    case 'ipv4': return z.string().refine((s) => !!parseIPv4(s), (s) => ({ message: `${quote(s)} is not an IPv4 address` }));
+    case 'ip': return z.string().refine((s) => { try { parseIP(s); return true; } catch { return false; } }, (s) => ({ message: `${quote(s)} is not an IP address` }));
     case 'mac': return mac;
     case 'string': return z.string();
     case 'flag': return z.literal(true);
@@ -88,7 +98,7 @@ export function linkAddSchema(): z.ZodTypeAny {
 /** A veth's other end: its name, and where it is created (default: beside the first). */
 export interface PeerOptions {
   ifname: string;
-  netns?: string | { name: string } | { pid: number } | { path: string } | { current: true };
+  netns?: NetnsTargetInput;
   mtu?: number;
   address?: string;
 }

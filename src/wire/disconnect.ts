@@ -61,23 +61,38 @@ export class DeleteError extends Error {
 }
 
 /**
+ * Back to the event loop between two steps. Every await of a step resolves
+ * as a microtask (rtnetlink answers inside our send), so without this a
+ * signal's handler (a macrotask) would only run once all steps were done.
+ */
+const nextStep = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
  * Like koko's `-D c1,eth1 -N red,v0 ...`: every link is checked first, so a
  * typo in the last one changes nothing (NotFoundError); then each is deleted
- * in turn. An aborted `signal` stops it between two deletions
- * (InterruptedError before the first, DeleteError after).
+ * in turn. An aborted `signal` stops it at the next step: while checking,
+ * with nothing done (InterruptedError); while deleting, with a DeleteError
+ * that names what was deleted (deletions are not undone).
  */
 export async function disconnectAll(ends: { ns: EndpointNs; ifname: string }[], opts: { client?: Vethcon; signal?: AbortSignal } = {}): Promise<Deleted[]> {
   const checked = ends.map((e, i) => checkEnd(e.ns, e.ifname, ends.length > 1 ? `link ${i + 1}` : ''));
   const client = opts.client ?? new Vethcon();
   const done: Deleted[] = [];
+  const stopIfAborted = async (): Promise<void> => {
+    await nextStep();
+    const signal = opts.signal;
+    if (!signal?.aborted) return;
+    if (!done.length) throw stoppedBeforeAnyChange(signal);
+    throw new DeleteError(`${reasonOf(signal)}: stopped after it deleted ${done.length} of ${checked.length} links; deletions are not undone`, done);
+  };
   try {
     const found = [];
-    for (const end of checked) found.push(await find(client, end));
+    for (const end of checked) {
+      await stopIfAborted();
+      found.push(await find(client, end));
+    }
     for (const [i, end] of checked.entries()) {
-      if (opts.signal?.aborted) {
-        if (!done.length) throw stoppedBeforeAnyChange(opts.signal);
-        throw new DeleteError(reasonOf(opts.signal), done);
-      }
+      await stopIfAborted();
       const { label, handle } = found[i];
       try {
         await notFoundAsSuch(handle.deleteLink(end.ifname), end.ifname, label);

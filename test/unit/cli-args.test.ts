@@ -54,8 +54,7 @@ describe('CLI arguments', () => {
     });
   });
 
-  it('gives help and version', () => {
-    assert.deepEqual(parseArgs([]), { action: 'help' });
+  it('gives help and version (no arguments is a usage error: see trust-input.test.ts)', () => {
     assert.deepEqual(parseArgs(['-h']), { action: 'help' });
     assert.deepEqual(parseArgs(['--version']), { action: 'version' });
   });
