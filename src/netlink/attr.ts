@@ -14,6 +14,7 @@ import {
   formatLladdr, parseLladdr, formatIPv4, formatIPv6, parseIP, parseIPv4, decodeText, encodeText,
 } from './bytes.js';
 import { DecodeError, EncodeError } from './errors.js';
+import { quote } from './text.js';
 
 export const NLA_F_NESTED = 0x8000;
 export const NLA_F_NET_BYTEORDER = 0x4000;
@@ -185,7 +186,7 @@ export const ipv4: Codec<string> = {
   inline: '(n === 4 ? formatIPv4(b, p) : RAW)',
   encode(w, v) {
     const bytes = parseIPv4(v);
-    if (!bytes) throw new EncodeError(`not an IPv4 address: ${JSON.stringify(v)}`);
+    if (!bytes) throw new EncodeError(`not an IPv4 address: ${quote(v)}`);
     w.bytes(bytes);
   },
 };

@@ -2,6 +2,7 @@
 // and fast readers. Plain Uint8Array arithmetic, because it is what V8
 // optimises best and it keeps the codec free of Node-only APIs.
 
+import { quote } from './text.js';
 import { EncodeError } from './errors.js';
 
 /** Netlink aligns headers and attributes to 4 bytes. */
@@ -188,7 +189,7 @@ export function parseLladdr(text: string): Uint8Array {
   const out = new Uint8Array(parts.length);
   for (let i = 0; i < parts.length; i++) {
     const p = parts[i];
-    if (!/^[0-9a-fA-F]{1,2}$/.test(p)) throw new EncodeError(`not a link-layer address: ${JSON.stringify(text)}`);
+    if (!/^[0-9a-fA-F]{1,2}$/.test(p)) throw new EncodeError(`not a link-layer address: ${quote(text)}`);
     out[i] = parseInt(p, 16);
   }
   return out;
@@ -316,7 +317,7 @@ export function parseIPv6(text: string): Uint8Array | undefined {
 /** An IPv4 or IPv6 address in text, as 4 or 16 bytes. */
 export function parseIP(text: string): Uint8Array {
   const bytes = text.includes(':') ? parseIPv6(text) : parseIPv4(text);
-  if (!bytes) throw new EncodeError(`not an IP address: ${JSON.stringify(text)}`);
+  if (!bytes) throw new EncodeError(`not an IP address: ${quote(text)}`);
   return bytes;
 }
 

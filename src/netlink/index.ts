@@ -26,3 +26,4 @@ export * from './route/link-requests.js';
 export * from './route/addr-requests.js';
 export * from './route/route-requests.js';
 export * from './route/neigh-requests.js';
+export * from './text.js';
