@@ -442,6 +442,33 @@ run link link-dump-detailed ok 18:0x300 \
   "Same namespace as link-dump, dumped by ip -d (the request is identical in kind; the kernel's multipart answer carries full IFLA_LINKINFO/INFO_DATA per link)." \
   "ip -n vcfx-a -d link show"
 
+# Attributes the kernel and iproute2 flag NLA_F_NESTED (the tables must set the
+# flag on objects built from scratch), and one the tables keep as raw bytes.
+setup "$NS_A" "$VETH"
+run link link-property-add-altname ok 108 \
+  "Add the alternative name vcfx-alt0 to va0 (RTM_NEWLINKPROP; iproute2 flags IFLA_PROP_LIST NLA_F_NESTED around IFLA_ALT_IFNAME); the kernel acks." \
+  "ip -n vcfx-a link property add dev va0 altname vcfx-alt0"
+
+setup "$NS_A" "$VETH" "ip -n vcfx-a link property add dev va0 altname vcfx-alt0"
+run link link-property-del-altname ok 109 \
+  "Remove the alternative name vcfx-alt0 from va0 (RTM_DELLINKPROP with IFLA_PROP_LIST flagged NLA_F_NESTED around IFLA_ALT_IFNAME); the kernel acks." \
+  "ip -n vcfx-a link property del dev va0 altname vcfx-alt0"
+
+setup "$NS_A" "$VETH" "ip -n vcfx-a link property add dev va0 altname vcfx-alt0"
+run link link-get-altname ok 18@2 \
+  "Get va0, which has the alternative name vcfx-alt0; the kernel's RTM_NEWLINK carries IFLA_PROP_LIST flagged NLA_F_NESTED holding IFLA_ALT_IFNAME. The other RTM_GETLINKs (name lookup before, peer lookup after) are 'other'." \
+  "ip -n vcfx-a link show dev va0"
+
+setup "$NS_A" "ip -n vcfx-a link add br0 address 02:00:00:00:00:10 type bridge mcast_querier 1"
+run link link-get-bridge-querier ok 18@2 \
+  "Get bridge br0 (down, multicast querier on) with details; its IFLA_INFO_DATA carries IFLA_BR_MCAST_QUERIER_STATE flagged NLA_F_NESTED (BRIDGE_QUERIER_IP_ADDRESS 0.0.0.0 and BRIDGE_QUERIER_IPV6_ADDRESS). The name lookup before it is 'other'." \
+  "ip -n vcfx-a -d link show dev br0"
+
+setup "$NS_A" "$VETH" "$BRIDGE" "ip -n vcfx-a link set dev va0 master br0"
+run link link-dump-bridge-family ok 18:0x300 \
+  "iproute2's bridge tool dumps the AF_BRIDGE view of the links (RTM_GETLINK, family AF_BRIDGE); the kernel's RTM_NEWLINK for port va0 carries IFLA_PROTINFO flagged NLA_F_NESTED (the IFLA_BRPORT_* of the port), a form the IFLA table keeps as raw bytes (#32780)." \
+  "bridge -n vcfx-a -d link show"
+
 # ----------------------------------------------------------------- addr ----
 setup "$NS_A" "$VETH"
 run addr addr-add-ipv4 ok 20:0x400 \

@@ -16,8 +16,11 @@ export type Command =
   | { action: 'help' }
   | { action: 'version' }
   /** The ends as given: connect() (or planConnect()) checks them, once. */
-  | { action: 'connect'; ends: [EndInput, EndInput]; json: boolean; dryRun: boolean }
-  | { action: 'delete'; ends: { ns: EndpointNs; ifname: string }[]; json: boolean; dryRun: boolean };
+  | { action: 'connect'; ends: [EndInput, EndInput]; json: boolean; dryRun: boolean; dockerTimeoutMs?: number }
+  | { action: 'delete'; ends: { ns: EndpointNs; ifname: string }[]; json: boolean; dryRun: boolean; dockerTimeoutMs?: number };
+
+/** The longest --docker-timeout, in seconds. */
+export const MAX_DOCKER_TIMEOUT_S = 3600;
 
 const END_FLAGS: Record<string, EndpointNs['type']> = { '-d': 'docker', '-n': 'netns', '-p': 'pid', '-a': 'path', '-c': 'current' };
 const DELETE_FLAGS: Record<string, EndpointNs['type']> = { '-D': 'docker', '-N': 'netns', '-P': 'pid', '-A': 'path', '-C': 'current' };
@@ -27,6 +30,7 @@ export function parseArgs(argv: string[]): Command {
   const deletes: { ns: EndpointNs; ifname: string }[] = [];
   let json = false;
   let dryRun = false;
+  let dockerTimeoutMs: number | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = (): string => {
@@ -38,6 +42,7 @@ export function parseArgs(argv: string[]): Command {
     if (arg === '-V' || arg === '--version') return { action: 'version' };
     if (arg === '--json') { json = true; continue; }
     if (arg === '--dry-run') { dryRun = true; continue; }
+    if (arg === '--docker-timeout') { dockerTimeoutMs = parseSeconds(value(), arg); continue; }
     if (arg === '--mtu' || arg === '--mac') {
       const last = ends[ends.length - 1];
       if (!last) throw new UsageError(`${arg} applies to the end given before it; put it after -d/-n/-p/-a/-c`);
@@ -58,14 +63,24 @@ export function parseArgs(argv: string[]): Command {
     throw new UsageError(arg.startsWith('-') ? `unknown option ${shown(arg)}` : `unexpected argument ${quote(arg)}`);
   }
   if (deletes.length && ends.length) throw new UsageError('give either ends to connect (-d/-n/-p/-a/-c) or links to delete (-D/-N/-P/-A/-C), not both');
-  if (deletes.length) return { action: 'delete', ends: deletes, json, dryRun };
+  const timeout = dockerTimeoutMs === undefined ? {} : { dockerTimeoutMs };
+  if (deletes.length) return { action: 'delete', ends: deletes, json, dryRun, ...timeout };
   if (ends.length === 0) {
     const e = new UsageError('nothing to do: give two ends to connect (-d/-n/-p/-a/-c) or links to delete (-D/-N/-P/-A/-C)');
     e.showUsage = true;
     throw e;
   }
   if (ends.length !== 2) throw new UsageError(`a veth has two ends: give exactly two of -d/-n/-p/-a/-c (got ${ends.length})`);
-  return { action: 'connect', ends: [ends[0], ends[1]], json, dryRun };
+  return { action: 'connect', ends: [ends[0], ends[1]], json, dryRun, ...timeout };
+}
+
+/** A number of seconds (`10`, `2.5`) above 0 and at most MAX_DOCKER_TIMEOUT_S, in ms. */
+function parseSeconds(v: string, flag: string): number {
+  const s = Number(v);
+  if (!/^\d+(\.\d+)?$/.test(v) || !(s > 0) || s > MAX_DOCKER_TIMEOUT_S) {
+    throw new UsageError(`${flag} ${JSON.stringify(v)}: expected a number of seconds above 0 and at most ${MAX_DOCKER_TIMEOUT_S}`);
+  }
+  return Math.max(1, Math.round(s * 1000));
 }
 
 /** A word of the command line in a message: as typed, or quoted short when it is long. */

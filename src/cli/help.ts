@@ -21,6 +21,9 @@ An END names a namespace, the link's name there, and optionally addresses:
 Options:
   --json      print the result (or the error) as JSON
   --dry-run   print the plan and the netlink requests, change nothing
+  --docker-timeout S
+              wait at most S seconds (default 10) for the Docker engine's
+              answer about each container
 
 Examples:
   vethcon -d centos1:nic1:10.10.1.2/24 -d centos2:nic2:10.10.1.3/24
@@ -30,8 +33,9 @@ Examples:
   vethcon -D c1,eth1                 delete eth1 from container c1
   vethcon -N red,veth0               delete veth0 from netns red
 
-Exit status: 0 done; 2 usage or validation error (nothing was changed);
-1 failure while wiring (everything done was undone); 130, 143, 129 stopped
-by Ctrl-C, SIGTERM or SIGHUP (at its next step, undoing what it did; a
-delete keeps what it deleted, and names it).
+Exit status: 0 done; 2 usage or validation error, a container or Docker
+engine problem, or a privilege vethcon lacks (it needs root): nothing was
+changed; 1 failure while wiring (everything done was undone); 130, 143, 129
+stopped by Ctrl-C, SIGTERM or SIGHUP (at its next step, undoing what it did;
+a delete keeps what it deleted, and names it).
 `;

@@ -1,10 +1,15 @@
-// The vethcon command: parse, run, print, exit. Exit 0 on success, 2 for a
-// usage or validation error (nothing changed), 1 for a failure at run time
-// (everything done was undone).
+// The vethcon command: parse, run, print, exit. Exit 0 on success; 2 when it
+// stopped before changing anything: a usage or validation error, a container
+// or engine problem, or a privilege it lacks (refused before any change, or
+// at the first change, which then did not happen); 1 for a failure at run
+// time after something was changed (everything done was undone).
+// Everything written to the terminal from outside text goes through
+// printable() (or jsonText() for --json).
 
 import { readFileSync } from 'node:fs';
 import { parseArgs, type Command } from './args.js';
 import { HELP } from './help.js';
+import { jsonText, printable } from './printable.js';
 import type { NamespaceThreads } from '../ns/index.js';
 
 const EXIT_OK = 0;
@@ -36,12 +41,30 @@ function catchSignals(): { signal: AbortSignal; caught: () => NodeJS.Signals | u
 /** Errors that mean "nothing was changed because the request itself is wrong". */
 const USAGE_ERRORS = new Set(['UsageError', 'ValidationError', 'ConflictError', 'NotFoundError', 'DockerError']);
 const NETNS_USAGE_CODES = new Set(['ENONETNS', 'ENOTNETNS', 'EBADNAME', 'EEXIST']);
+/** Errors that come only after something was changed. */
+const AFTER_A_CHANGE = new Set(['DeleteError']);
+const NEEDS_ROOT = 'vethcon needs root (CAP_SYS_ADMIN to enter namespaces, CAP_NET_ADMIN to change links).';
 
 /** The Usage: block of the help, for stderr when the command line says nothing to do. */
 function usageLines(): string {
   const start = HELP.indexOf('Usage:');
   const end = HELP.indexOf('\n\n', start);
   return HELP.slice(start, end < 0 ? undefined : end + 1);
+}
+
+/**
+ * Was it refused for want of a privilege (EPERM, EACCES), here or in any
+ * error it wraps (`cause`: a WiringError around the kernel's NetlinkError)?
+ * Not a DockerError: the engine's socket is another matter, which its
+ * message explains.
+ */
+function lacksPrivilege(e: unknown): boolean {
+  for (let depth = 0; e instanceof Error && depth < 8; depth++, e = e.cause) {
+    if (e.name === 'DockerError') return false;
+    const { code, errnoCode } = e as { code?: unknown; errnoCode?: unknown };
+    if (code === 'EPERM' || code === 'EACCES' || errnoCode === 'EPERM' || errnoCode === 'EACCES') return true;
+  }
+  return false;
 }
 
 function version(): string {
@@ -58,16 +81,25 @@ export interface MainOptions {
   beforeWiring?: (signal?: AbortSignal) => Promise<void>;
 }
 
+/** What the command has done so far: whether anything was changed, for the exit status of a failure. */
+interface Progress {
+  changed: boolean;
+}
+
 export async function main(argv: string[], options: MainOptions = {}): Promise<number> {
   let json = argv.includes('--json');
   let signals: ReturnType<typeof catchSignals> | undefined;
+  const progress: Progress = { changed: false };
   try {
     const cmd = parseArgs(argv);
     json = 'json' in cmd && cmd.json;
     if ((cmd.action === 'connect' || cmd.action === 'delete') && !cmd.dryRun) signals = catchSignals();
-    return await run(cmd, options, signals?.signal);
+    if ((cmd.action === 'connect' || cmd.action === 'delete') && cmd.dockerTimeoutMs !== undefined) {
+      (await import('../docker/index.js')).setEngineLimits({ timeoutMs: cmd.dockerTimeoutMs });
+    }
+    return await run(cmd, options, progress, signals?.signal);
   } catch (e) {
-    return reportFailure(e, json, signals?.caught());
+    return reportFailure(e, json, signals?.caught(), progress.changed);
   } finally {
     signals?.release();
   }
@@ -77,23 +109,29 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
  * Print why the command failed (`vethcon: ...` on stderr, and the error as
  * JSON on stdout with --json); its exit status. Also for failures before
  * main() runs, like ffi-rs not loading while the namespace threads start.
+ * `changed`: something was changed before the failure (then undone).
+ * A privilege refused before any change (entering a namespace, or the first
+ * change itself, which then did not happen) changed nothing: exit 2, as for
+ * a usage error, with what vethcon needs.
  */
-export function reportFailure(e: unknown, json: boolean, caught?: NodeJS.Signals): number {
+export function reportFailure(e: unknown, json: boolean, caught?: NodeJS.Signals, changed = false): number {
   const err = (e instanceof Error ? e : new Error(String(e))) as Error & { code?: string; errnoCode?: string };
+  const privilege = lacksPrivilege(err);
+  const nothingChanged = !changed && !AFTER_A_CHANGE.has(err.name);
   const usage = USAGE_ERRORS.has(err.name) || (err.name === 'NetnsError' && NETNS_USAGE_CODES.has(err.code ?? ''));
-  const code = caught ? SIGNAL_EXIT[caught]! : usage ? EXIT_USAGE : EXIT_FAILED;
-  if (json) process.stdout.write(JSON.stringify({ ok: false, error: { kind: err.name, code: err.code, message: err.message } }) + '\n');
-  process.stderr.write(`vethcon: ${err.message}\n`);
+  const code = caught ? SIGNAL_EXIT[caught]! : usage || (privilege && nothingChanged) ? EXIT_USAGE : EXIT_FAILED;
+  if (json) process.stdout.write(jsonText({ ok: false, error: { kind: err.name, code: err.code, message: err.message } }) + '\n');
+  process.stderr.write(`vethcon: ${printable(err.message)}\n`);
   if (err.name === 'UsageError') {
     if ((err as { showUsage?: boolean }).showUsage) process.stderr.write(usageLines());
     process.stderr.write("Try 'vethcon --help' for the syntax and examples.\n");
-  }
-  if (err.code === 'EPERM' || err.errnoCode === 'EPERM') process.stderr.write('vethcon needs root (CAP_SYS_ADMIN to enter namespaces, CAP_NET_ADMIN to change links).\n');
-  if (!usage && process.env.VETHCON_DEBUG) process.stderr.write(`${err.stack}\n`);
+  } else if (err.name === 'DockerError' && err.code === 'ETIMEDOUT') process.stderr.write('A slower engine may need more time: --docker-timeout SECONDS.\n');
+  if (privilege) process.stderr.write(`${NEEDS_ROOT}\n`);
+  if (!usage && process.env.VETHCON_DEBUG) process.stderr.write(`${(err.stack ?? '').split('\n').map(printable).join('\n')}\n`);
   return code;
 }
 
-async function run(cmd: Command, options: MainOptions, signal?: AbortSignal): Promise<number> {
+async function run(cmd: Command, options: MainOptions, progress: Progress, signal?: AbortSignal): Promise<number> {
   const threads = options.threads;
   switch (cmd.action) {
     case 'help':
@@ -107,13 +145,15 @@ async function run(cmd: Command, options: MainOptions, signal?: AbortSignal): Pr
       const { connect } = await import('../wire/connect.js');
       const { Vethcon } = await import('../api/client.js');
       const client = new Vethcon({ threads });
-      const result = await connect(cmd.ends[0], cmd.ends[1], { client, beforeWiring: options.beforeWiring, signal })
+      // afterCreate: from there on, a failure is one after a change (the pair is removed again).
+      const afterCreate = async (): Promise<void> => { progress.changed = true; };
+      const result = await connect(cmd.ends[0], cmd.ends[1], { client, beforeWiring: options.beforeWiring, afterCreate, signal })
         .finally(() => (options.exitWhenDone ? undefined : client.close()));
-      if (cmd.json) process.stdout.write(JSON.stringify({ ok: true, ...result }) + '\n');
+      if (cmd.json) process.stdout.write(jsonText({ ok: true, ...result }) + '\n');
       else {
         const [a, b] = result.ends;
         const side = (e: typeof a) => `${e.endpoint} ${e.ifname}${e.addresses.length ? ` (${e.addresses.join(', ')})` : ''}`;
-        process.stdout.write(`connected ${side(a)} <-> ${side(b)}\n`);
+        process.stdout.write(`connected ${printable(side(a))} <-> ${printable(side(b))}\n`);
       }
       return EXIT_OK;
     }
@@ -121,16 +161,16 @@ async function run(cmd: Command, options: MainOptions, signal?: AbortSignal): Pr
       const { describeEndpoint } = await import('../wire/endpoint.js');
       if (cmd.dryRun) {
         const planned = cmd.ends.map((e) => ({ endpoint: describeEndpoint(e.ns), ifname: e.ifname }));
-        if (cmd.json) process.stdout.write(JSON.stringify({ ok: true, dryRun: true, delete: planned }) + '\n');
-        else for (const d of planned) process.stdout.write(`would delete ${d.ifname} in ${d.endpoint}\n`);
+        if (cmd.json) process.stdout.write(jsonText({ ok: true, dryRun: true, delete: planned }) + '\n');
+        else for (const d of planned) process.stdout.write(`would delete ${printable(d.ifname)} in ${printable(d.endpoint)}\n`);
         return EXIT_OK;
       }
       const { disconnectAll } = await import('../wire/disconnect.js');
       const { Vethcon } = await import('../api/client.js');
       const client = new Vethcon({ threads });
       const done = await disconnectAll(cmd.ends, { client, signal }).finally(() => client.close());
-      if (cmd.json) process.stdout.write(JSON.stringify({ ok: true, deleted: done }) + '\n');
-      else for (const d of done) process.stdout.write(`deleted ${d.ifname} in ${d.endpoint}${d.note ? `: ${d.note}` : ''}\n`);
+      if (cmd.json) process.stdout.write(jsonText({ ok: true, deleted: done }) + '\n');
+      else for (const d of done) process.stdout.write(printable(`deleted ${d.ifname} in ${d.endpoint}${d.note ? `: ${d.note}` : ''}`) + '\n');
       return EXIT_OK;
     }
   }
@@ -147,12 +187,12 @@ async function dryRun(cmd: Extract<Command, { action: 'connect' }>): Promise<num
     hex: Buffer.from(requestBytes(s.request, RTNETLINK)).toString('hex'),
   }));
   if (cmd.json) {
-    process.stdout.write(JSON.stringify({ ok: true, dryRun: true, steps }, null, 2) + '\n');
+    process.stdout.write(jsonText({ ok: true, dryRun: true, steps }, 2) + '\n');
     return EXIT_OK;
   }
   process.stdout.write('dry run: nothing is sent. ifindex and the peer netns fd show as 0; they are only known when it runs.\n');
   steps.forEach((s, i) => {
-    process.stdout.write(`\n${i + 1}. in ${s.netns}: ${s.action}\n   ${JSON.stringify(s.request)}\n   ${s.hex}\n`);
+    process.stdout.write(`\n${i + 1}. in ${printable(s.netns)}: ${printable(s.action)}\n   ${jsonText(s.request)}\n   ${s.hex}\n`);
   });
   return EXIT_OK;
 }

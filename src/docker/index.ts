@@ -1,3 +1,3 @@
 // Container engine access (dockerode). Nothing else in src/ may talk to Docker.
-export { DockerError, resolveContainer } from './container.js';
-export type { DockerErrorCode, ResolveContainerOptions, ResolvedContainer } from './container.js';
+export { DockerError, engineLimits, resolveContainer, setEngineLimits } from './container.js';
+export type { DockerErrorCode, EngineLimits, ResolveContainerOptions, ResolvedContainer } from './container.js';

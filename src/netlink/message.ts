@@ -45,7 +45,8 @@ export const NLMSGERR = attrs('NLMSGERR', {
   msg: [1, cstring],
   offset: [2, u32],
   cookie: [3, binary],
-  policy: [4, nested(() => POLICY_RAW)],
+  /** The policy the attribute failed (NL_POLICY_TYPE_ATTR_*, kept as `#N`); the kernel flags the nest NLA_F_NESTED. */
+  policy: [4, nested(() => POLICY_RAW, { flag: true })],
   missType: [5, u32],
   missNest: [6, u32],
 });

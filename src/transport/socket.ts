@@ -31,7 +31,14 @@ export interface DumpOptions<T, M extends LayoutMessage = LayoutMessage> {
   map?: (m: DumpMessage<M>) => T | undefined;
   /** Turn each data message at b[off, off+len) straight into a result, undecoded (undefined: skip it). */
   read?: (b: Uint8Array, off: number, len: number) => T | undefined;
+  /** Read an interrupted dump (NLM_F_DUMP_INTR) again up to this many times (default 0: fail with EINTR). */
   retries?: number;
+  /**
+   * Called when a dump came back interrupted and is about to be read again:
+   * `attempt` counts from 1, `partial` is how many results the interrupted
+   * read had. (Tests count retries with it; a caller may log them.)
+   */
+  onRetry?: (attempt: number, partial: number) => void;
   /** Decodes the replies (`map`) and the dump's end (`read`); default: the socket's. */
   protocol?: Protocol<M>;
 }
@@ -162,6 +169,7 @@ export class NetlinkSocket<out M extends LayoutMessage = LayoutMessage> {
             partial: items as unknown as Message[],
           });
         }
+        opts.onRetry?.(attempt + 1, items.length);
       }
     });
   }

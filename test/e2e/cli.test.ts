@@ -478,11 +478,11 @@ describe('e2e: the vethcon CLI, as a user types it', function () {
   });
 
   describe('without the privileges it needs', () => {
-    it('root with no capabilities (setpriv): exit 1, EPERM and the need for root named, nothing changed', async () => {
+    it('root with no capabilities (setpriv): exit 2 (refused before any change), EPERM and the need for root named, nothing changed', async () => {
       const nss = everywhere();
       const before = await snapshot(nss);
       const r = await vethcon(['-n', `${A}:np1:10.20.8.1/24`, '-n', `${B}:np2:10.20.8.2/24`], { wrap: ['setpriv', '--inh-caps=-all', '--bounding-set=-all'] });
-      assert.equal(r.code, 1, show(r));
+      assert.equal(r.code, 2, show(r));
       // The cause itself, not the worker's failure to go home that entering never left.
       assert.match(r.stderr, new RegExp(`netns ${A}: setns: Operation not permitted \\(EPERM\\)`), show(r));
       assert.doesNotMatch(r.stderr, /home netns/, show(r));

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import {
   RTNETLINK, requestBytes, u32At, type Request,
-  addLink, setLink, deleteLink, getLink, dumpLinks,
+  addLink, setLink, deleteLink, getLink, dumpLinks, addAltname, deleteAltname,
   addAddress, deleteAddress, dumpAddresses,
   addRoute, replaceRoute, deleteRoute, getRoute, dumpRoutes,
   addNeighbour, deleteNeighbour, dumpNeighbours, setNsid, dumpNsids,
@@ -48,6 +48,9 @@ describe('request builders match iproute2 byte for byte', () => {
     same('link-del', () => deleteLink({ index: 3 }));
     same('link-get', () => getLink({ ifname: 'va0' }));
     same('link-dump', () => dumpLinks());
+    // IFLA_PROP_LIST is the one nest iproute2 flags NLA_F_NESTED: the flag must come from the table.
+    same('link-property-add-altname', () => addAltname(3, 'vcfx-alt0'));
+    same('link-property-del-altname', () => deleteAltname(3, 'vcfx-alt0'));
   });
 
   describe('addresses', () => {

@@ -2,10 +2,10 @@
 // attribute for attribute in iproute2's order, so that our bytes and
 // iproute2's can be compared in golden tests.
 
-import { NLM_F_ACK, NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL, NLM_F_REQUEST } from '../message.js';
+import { NLM_F_ACK, NLM_F_APPEND, NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL, NLM_F_REQUEST } from '../message.js';
 import type { Request } from '../request.js';
 import type { IfInfoMsg } from './headers.js';
-import { IFF_UP, RTEXT_FILTER_VF, RTM_DELLINK, RTM_GETLINK, RTM_NEWLINK, type LinkAttrs } from './link.js';
+import { IFF_UP, RTEXT_FILTER_VF, RTM_DELLINK, RTM_DELLINKPROP, RTM_GETLINK, RTM_NEWLINK, RTM_NEWLINKPROP, type LinkAttrs } from './link.js';
 import type { KindData } from './kinds/index.js';
 
 const AF_UNSPEC = 0;
@@ -99,4 +99,20 @@ export function getLink(ref: LinkRef, extMask = RTEXT_FILTER_VF): Request<IfInfo
 /** Like `ip link show`: a dump of every link in the namespace. */
 export function dumpLinks(extMask = RTEXT_FILTER_VF): Request<IfInfoMsg, LinkAttrs> {
   return { type: RTM_GETLINK, flags: NLM_F_REQUEST | NLM_F_DUMP, header: header(0, undefined, AF_PACKET), attrs: { extMask } };
+}
+
+/**
+ * Like `ip link property add dev X altname NAME`: RTM_NEWLINKPROP whose
+ * IFLA_PROP_LIST (flagged NLA_F_NESTED, as the kernel requires) holds the name.
+ */
+export function addAltname(index: number, altname: string): Request<IfInfoMsg, LinkAttrs> {
+  return {
+    type: RTM_NEWLINKPROP, flags: NLM_F_REQUEST | NLM_F_ACK | NLM_F_EXCL | NLM_F_CREATE | NLM_F_APPEND,
+    header: header(index), attrs: { propList: { altIfname: [altname] } },
+  };
+}
+
+/** Like `ip link property del dev X altname NAME`: RTM_DELLINKPROP. */
+export function deleteAltname(index: number, altname: string): Request<IfInfoMsg, LinkAttrs> {
+  return { type: RTM_DELLINKPROP, flags: NLM_F_REQUEST | NLM_F_ACK, header: header(index), attrs: { propList: { altIfname: [altname] } } };
 }
