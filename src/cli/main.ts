@@ -49,6 +49,8 @@ export interface MainOptions {
   exitWhenDone?: boolean;
   /** Called after validation, before the first change (see connect()). */
   beforeWiring?: (signal?: AbortSignal) => Promise<void>;
+  /** Called once the pair exists, before it is configured (see connect()). */
+  afterCreate?: (signal?: AbortSignal) => Promise<void>;
 }
 
 export async function main(argv: string[], options: MainOptions = {}): Promise<number> {
@@ -57,7 +59,7 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
   try {
     const cmd = parseArgs(argv);
     json = 'json' in cmd && cmd.json;
-    if ((cmd.action === 'connect' || cmd.action === 'delete') && !cmd.dryRun) signals = catchSignals();
+    if ((cmd.action === 'connect' || cmd.action === 'delete' || cmd.action === 'gc') && !cmd.dryRun) signals = catchSignals();
     return await run(cmd, options, signals?.signal);
   } catch (e) {
     return reportFailure(e, json, signals?.caught());
@@ -97,7 +99,7 @@ async function run(cmd: Command, options: MainOptions, signal?: AbortSignal): Pr
       const { connect } = await import('../wire/connect.js');
       const { Vethcon } = await import('../api/client.js');
       const client = new Vethcon({ threads });
-      const result = await connect(cmd.ends[0], cmd.ends[1], { client, beforeWiring: options.beforeWiring, signal })
+      const result = await connect(cmd.ends[0], cmd.ends[1], { client, beforeWiring: options.beforeWiring, afterCreate: options.afterCreate, signal })
         .finally(() => (options.exitWhenDone ? undefined : client.close()));
       if (cmd.json) process.stdout.write(JSON.stringify({ ok: true, ...result }) + '\n');
       else {
@@ -121,7 +123,26 @@ async function run(cmd: Command, options: MainOptions, signal?: AbortSignal): Pr
       else for (const d of done) process.stdout.write(`deleted ${d.ifname} in ${d.endpoint}${d.note ? `: ${d.note}` : ''}\n`);
       return EXIT_OK;
     }
+    case 'gc':
+      return runGc(cmd, options, signal);
   }
+}
+
+/** `vethcon gc`: remove (or list) the incomplete pairs of ours, say what and where. */
+async function runGc(cmd: Extract<Command, { action: 'gc' }>, options: MainOptions, signal?: AbortSignal): Promise<number> {
+  const { gc, describePair } = await import('../wire/gc.js');
+  const { Vethcon } = await import('../api/client.js');
+  const client = new Vethcon({ threads: options.threads });
+  const result = await gc({ client, dryRun: cmd.dryRun, signal }).finally(() => (options.exitWhenDone ? undefined : client.close()));
+  if (cmd.json) {
+    process.stdout.write(JSON.stringify({ ok: true, ...result }) + '\n');
+    return EXIT_OK;
+  }
+  for (const n of result.notes) process.stdout.write(`note: ${n}\n`);
+  for (const p of result.removed) process.stdout.write(`${cmd.dryRun ? 'would remove' : 'removed'} ${describePair(p)}: ${p.reason}\n`);
+  for (const p of result.skipped) process.stdout.write(`left ${describePair(p)}: ${p.reason}\n`);
+  if (!result.removed.length) process.stdout.write(`nothing to clean up: no incomplete pair of vethcon's ${result.skipped.length ? 'whose maker has ended ' : ''}in ${result.scanned} namespaces\n`);
+  return EXIT_OK;
 }
 
 /** Print the plan and the netlink requests it would send; send nothing. */

@@ -1,13 +1,18 @@
 // Network namespace handles: turn a user's reference (a name from
-// `ip netns`, a PID, a path, or "current") into a file path plus a stable
-// identity (device + inode of the nsfs file), so one namespace gets one key
-// however it was named. Pure node:fs; no FFI, no threads.
+// `ip netns`, a PID, a path, "current", or an fd already open on a namespace)
+// into a file path plus a stable identity (device + inode of the nsfs file),
+// so one namespace gets one key however it was named. Pure node:fs; no FFI,
+// no threads.
 
-import { statSync } from 'node:fs';
+import { fstatSync, statSync, type Stats } from 'node:fs';
 import { netnsNameProblem } from '../rules/problems.js';
 
-/** A network namespace as a user names it. */
-export type NetnsRef = { name: string } | { pid: number } | { path: string } | { current: true };
+/**
+ * A network namespace as a user names it, or `{ fd }`: a namespace file open
+ * in this process (a pinned one, pin.ts), which names one namespace for as
+ * long as it stays open, whatever happens to names and processes.
+ */
+export type NetnsRef = { name: string } | { pid: number } | { path: string } | { current: true } | { fd: number; label?: string };
 
 /** A resolved namespace: where to open it, and its identity (dev+ino). */
 export interface ResolvedNetns {
@@ -16,6 +21,8 @@ export interface ResolvedNetns {
   ino: number;
   /** For messages: `netns pb-a`, `pid 1234`, `current netns`, `netns path /x`. */
   label: string;
+  /** For `{ fd }`: the open file itself, entered as it is (never reopened by path). */
+  fd?: number;
 }
 
 export type NetnsErrorCode = 'ENONETNS' | 'EBADNAME' | 'EEXIST' | 'ESYSCALL' | 'ETHREAD' | 'ECLOSED';
@@ -54,20 +61,20 @@ export function namedNetnsPath(name: string): string {
 
 let nsfsDev: number | undefined;
 
-function identity(path: string, label: string, missing: string): ResolvedNetns {
+function identity(path: string, label: string, missing: string, fd?: number): ResolvedNetns {
   try {
-    const stat = statSync(path);
+    const stat: Stats = fd === undefined ? statSync(path) : fstatSync(fd);
     // Every namespace file lives on the one nsfs device; anything else (say a
     // file left by an interrupted `ip netns add`) would make setns fail EINVAL.
     nsfsDev ??= statSync('/proc/self/ns/net').dev;
     if (stat.dev !== nsfsDev) {
       throw new NetnsError('ENONETNS', `${label}: ${path} is not a namespace file (not mounted?)`);
     }
-    return { path, dev: stat.dev, ino: stat.ino, label };
+    return fd === undefined ? { path, dev: stat.dev, ino: stat.ino, label } : { path, dev: stat.dev, ino: stat.ino, label, fd };
   } catch (error) {
     if (error instanceof NetnsError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ESRCH' || code === 'ENOTDIR') {
+    if (code === 'ENOENT' || code === 'ESRCH' || code === 'ENOTDIR' || code === 'EBADF') {
       throw new NetnsError('ENONETNS', `${label}: ${missing}`, { cause: error });
     }
     throw new NetnsError('ESYSCALL', `${label}: cannot stat ${path}: ${(error as Error).message}`, { cause: error });
@@ -101,6 +108,11 @@ export function resolveNetns(ref: NetnsRef): ResolvedNetns {
       throw new NetnsError('ENONETNS', 'netns path: must be a non-empty string');
     }
     return identity(ref.path, `netns path ${ref.path}`, 'no such file');
+  }
+  if ('fd' in ref) {
+    if (!Number.isSafeInteger(ref.fd) || ref.fd < 0) throw new NetnsError('ENONETNS', `netns fd ${String(ref.fd)}: not a file descriptor`);
+    // The fd itself is what the worker enters; the path names it for messages and reopening.
+    return identity(`/proc/self/fd/${ref.fd}`, ref.label ?? `netns fd ${ref.fd}`, 'not open', ref.fd);
   }
   if ('current' in ref && ref.current === true) {
     // /proc/self is the thread-group leader: the main thread, which never switches.

@@ -8,3 +8,5 @@ export { socketNetns } from './socket-netns.js';
 export { sameNetns, type NsIdentity } from './protocol.js';
 /** End the process at once, worker threads and all (exit_group): for a command whose work is done. */
 export { exitNow } from '../sys/index.js';
+export { pinNetns, pinDrift, unpin, samePin, type PinnedNetns } from './pin.js';
+export { selfProcess, processState, type ProcessIdentity } from './process.js';

@@ -15,8 +15,11 @@ import { ifname, mac, mtu } from './schemas.js';
 export type LinkName = string | number;
 export const linkName = z.union([ifname, z.number().int().positive()]);
 
-/** A namespace as the library takes it: a name, or { name } / { pid } / { path } / { current: true }. */
-export const netnsTarget = z.union([z.string(), z.object({ name: z.string() }), z.object({ pid: z.number() }), z.object({ path: z.string() }), z.object({ current: z.literal(true) })]);
+/** A namespace as the library takes it: a name, or { name } / { pid } / { path } / { current: true } / { fd } (an open namespace file). */
+export const netnsTarget = z.union([
+  z.string(), z.object({ name: z.string() }), z.object({ pid: z.number() }), z.object({ path: z.string() }), z.object({ current: z.literal(true) }),
+  z.object({ fd: z.number().int().nonnegative(), label: z.string().optional() }),
+]);
 
 function valueSchema(rule: ValueRule | undefined, o: OptionSpec, where: string): z.ZodTypeAny {
   if (o.link) return linkName;

@@ -194,6 +194,21 @@ export class NetlinkSocket {
     });
   }
 
+  /**
+   * Several requests in ONE send. The kernel handles a send's messages one
+   * after the other inside that sendmsg call, so a process killed around it
+   * has all of them done or none: what a link's creation and its ownership
+   * mark need (src/wire/mark.ts). Per request: undefined, or its error;
+   * `replies` as in batch().
+   */
+  together(reqs: Request[], describe: (i: number) => string, replies?: BatchReplies): Promise<(NetlinkError | undefined)[]> {
+    return this.exclusive(async () => {
+      const results: (NetlinkError | undefined)[] = new Array(reqs.length).fill(undefined);
+      await this.sendChunk(reqs, 0, results, describe, replies);
+      return results;
+    });
+  }
+
   // ------------------------------------------------------------ internals
 
   /**
