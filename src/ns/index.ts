@@ -1,4 +1,5 @@
-// Network namespaces: handles (name / pid / path / current → file + identity)
+// Network namespaces: handles (name / pid / path / current / fd → file + identity),
+// pins (a namespace held open once resolved), process identities,
 // and the worker threads that enter them, so the main thread never does.
 export { NetnsError, NETNS_RUN_DIR, namedNetnsPath, resolveNetns, validateNetnsName } from './handle.js';
 export type { NetnsErrorCode, NetnsRef, ResolvedNetns } from './handle.js';

@@ -101,8 +101,11 @@ export async function gc(opts: GcOptions = {}): Promise<GcResult> {
         if (ours) pins.push(pin);
         else { vc.release(pin.target); unpin(pin); }
       } catch (error) {
-        failures.push(`cannot look at ${n.label}: ${(error as Error).message}`);
         unpin(pin);
+        // A process's namespace we may not enter (guarded even from root) is said, as in the census.
+        const code = (error as { errnoCode?: string }).errnoCode;
+        if ('pid' in n.ref && (code === 'EPERM' || code === 'EACCES')) result.notes.push(`cannot enter the namespace of ${n.label}: ${(error as Error).message}`);
+        else failures.push(`cannot look at ${n.label}: ${(error as Error).message}`);
       }
     }
     for (const [id, found] of byId) {

@@ -32,6 +32,8 @@ describe('e2e: a namespace name re-pointed (mount --bind) while the CLI wires it
   beforeEach(() => {
     addName(V);
     addName(NEW);
+    // Links in the old V at the ifindexes the peer gets in NEW: where the old bug put t1's address.
+    execFileSync('ip', ['-n', V, 'link', 'add', 'pad0', 'type', 'veth', 'peer', 'name', 'pad1']);
     oldFd = openSync(file(V), 'r');
     OLD = `/proc/${process.pid}/fd/${oldFd}`;
   });
@@ -45,10 +47,11 @@ describe('e2e: a namespace name re-pointed (mount --bind) while the CLI wires it
 
   after(() => [A, V, NEW].forEach(dropName));
 
-  /** Nothing of ours in a, the old V, the new V or the host; the old V and NEW hold only lo. */
+  /** Nothing of ours in a, the old V, the new V or the host; the old V holds what it held, NEW only lo. */
   function nothingLeft(why: string): void {
     assert.deepEqual([...marked(file(A)), ...marked(OLD), ...marked(file(NEW)), ...marked(undefined)], [], why);
-    assert.deepEqual(names(OLD), ['lo'], why);
+    assert.deepEqual(names(OLD), ['lo', 'pad0', 'pad1'], why);
+    assert.deepEqual(ipJ(OLD, 'addr', 'show').flatMap((l) => l.addr_info ?? []).filter((x: any) => x.family === 'inet'), [], why);
     assert.deepEqual(names(file(NEW)), ['lo'], why);
     assert.ok(!names(file(A)).includes('t0'), why);
   }

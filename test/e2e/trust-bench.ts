@@ -1,5 +1,7 @@
 // The long runs of the trust e2e tests, for figures (root; Docker optional):
-//   node dist/test/e2e/trust-bench.js race [RUNS=200]   the CLI racing `mount --bind` over one end's name
+//   node dist/test/e2e/trust-bench.js race [RUNS=200 [FROM_MS TO_MS]]
+//                                                       the CLI racing `mount --bind` over one end's name, the mount
+//                                                       at a random moment (in FROM-TO ms, else 0 to 1.2x a plain run)
 //   node dist/test/e2e/trust-bench.js kill [KILLS=50]   the CLI SIGKILLed at 0-450 ms (every 5th right after
 //                                                       its pair was made), then one `vethcon gc`
 // Prints each run, then the figures; exits 1 if a figure that must be 0 is not.
@@ -15,9 +17,9 @@ const [what = 'race', count] = process.argv.slice(2);
 const prefix = `vcbench-${process.pid.toString(36)}`;
 const say = (line: string): void => { process.stdout.write(`${line}\n`); };
 
-async function race(runs: number): Promise<boolean> {
-  const s = await remountRace(prefix, runs, say);
-  say(`\nremount race, ${s.runs} runs (mount at 0-${s.spreadMs.toFixed(0)} ms): exit 0 ${s.ok}, failed ${s.failed}, ` +
+async function race(runs: number, window?: [number, number]): Promise<boolean> {
+  const s = await remountRace(prefix, runs, say, window);
+  say(`\nremount race, ${s.runs} runs (mount at ${window?.[0] ?? 0}-${s.spreadMs.toFixed(0)} ms): exit 0 ${s.ok}, failed ${s.failed}, ` +
     `mount landed before the CLI ended in ${s.mountedBeforeExit}`);
   say(`exits 0 with wrong wiring: ${s.wrongWiring.length}${s.wrongWiring.map((w) => `\n  ${w}`).join('')}`);
   say(`failed runs that left something of ours: ${s.leftovers.length}${s.leftovers.map((w) => `\n  ${w}`).join('')}`);
@@ -49,5 +51,7 @@ async function kill(kills: number): Promise<boolean> {
   }
 }
 
-const good = what === 'kill' ? await kill(Number(count ?? 50)) : await race(Number(count ?? 200));
+const [from, to] = process.argv.slice(4).map(Number);
+const window: [number, number] | undefined = from !== undefined && to !== undefined ? [from, to] : undefined;
+const good = what === 'kill' ? await kill(Number(count ?? 50)) : await race(Number(count ?? 200), window);
 process.exit(good ? 0 : 1);
