@@ -41,7 +41,7 @@ async function kill(kills: number): Promise<boolean> {
     } else say(`(no containers: ${DOCKER_UNAVAILABLE})`);
     const s = await killThenGc(targets, kills, 450, 5, say);
     say(`\n${s.kills} runs SIGKILLed (${targets.length > 1 ? 'named netns and containers in turn' : 'named netns'}): ${s.kills - s.midWiring} at random 0-450 ms, ` +
-      `${s.midWiring} right after the pair was made; killed ${s.killed}, finished first ${s.finished}; then vethcon gc: exit ${s.gc.code}, removed ${s.removed} pairs`);
+      `${s.midWiring} right after the pair was made; killed ${s.killed} (${s.killedWhenComplete} of them once their pair was complete), finished first ${s.finished}; then vethcon gc: exit ${s.gc.code}, removed ${s.removed} pairs`);
     say(`links of ours left after gc: ${s.left.length}${s.left.map((l) => `\n  ${l}`).join('')}`);
     return s.gc.code === 0 && s.left.length === 0;
   } finally {

@@ -208,6 +208,8 @@ export interface KillStats {
   finished: number;
   /** Killed runs. */
   killed: number;
+  /** Killed after its pair was complete (both ends marked so), before it could say so: a pair in use, deleted by hand. */
+  killedWhenComplete: number;
   /** Links of ours left in the runs' namespaces after one `vethcon gc`: must be 0. */
   left: string[];
   gc: Exit;
@@ -223,7 +225,7 @@ export interface KillStats {
  * remain in any of the targets' namespaces or the host.
  */
 export async function killThenGc(targets: KillTarget[], kills: number, maxMs: number, midWiringEvery: number, log?: (line: string) => void): Promise<KillStats> {
-  const stats: KillStats = { kills, midWiring: 0, finished: 0, killed: 0, left: [], gc: undefined as unknown as Exit, removed: 0 };
+  const stats: KillStats = { kills, midWiring: 0, finished: 0, killed: 0, killedWhenComplete: 0, left: [], gc: undefined as unknown as Exit, removed: 0 };
   for (let i = 0; i < kills; i++) {
     const t = targets[i % targets.length]!;
     const mid = midWiringEvery > 0 && i % midWiringEvery === midWiringEvery - 1;
@@ -231,8 +233,15 @@ export async function killThenGc(targets: KillTarget[], kills: number, maxMs: nu
     if (mid) stats.midWiring++;
     const [[fa, ta], [fb, tb]] = t.ends;
     const r = await runCli([fa, `${ta},k${i}a,10.64.${i % 250}.1/24`, fb, `${tb},k${i}b,10.64.${i % 250}.2/24`], at, mid);
-    if (r.signal === 'SIGKILL') stats.killed++;
-    else {
+    if (r.signal === 'SIGKILL') {
+      stats.killed++;
+      // Killed in the last moments, once both ends were complete: the pair is done and in use, not gc's business.
+      const ends = [ipJ(t.files[0], '-d', 'link', 'show').find((l) => l.ifname === `k${i}a`), ipJ(t.files[1], '-d', 'link', 'show').find((l) => l.ifname === `k${i}b`)];
+      if (ends.every((l) => /^vethcon:v1:[0-9a-f]{16}$/.test(l?.ifalias ?? '')) && ends[0].ifalias === ends[1].ifalias) {
+        stats.killedWhenComplete++;
+        execFileSync('nsenter', [`--net=${t.files[0]}`, 'ip', 'link', 'del', `k${i}a`]);
+      }
+    } else {
       stats.finished++;
       // Done before the kill: a pair in use (or a failure the CLI reported); not gc's business.
       if (r.code === 0) execFileSync('nsenter', [`--net=${t.files[0]}`, 'ip', 'link', 'del', `k${i}a`]);
