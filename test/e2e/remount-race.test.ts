@@ -9,7 +9,8 @@ import assert from 'node:assert/strict';
 import { closeSync, openSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { PAUSE_AFTER_CREATE, PAUSE_ANNOUNCEMENT, show, vethconWithFault } from './cli-helpers.js';
-import { addName, dropName, ipJ, marked, remountRace } from './trust-loops.js';
+import { addName, dropName, ipJ, marked } from './trust-loops.js';
+import { remountRace } from './race-loop.js';
 import { requireTrustE2E } from './trust-e2e-helpers.js';
 
 const TAG = `vctrust-${process.pid.toString(36)}`;

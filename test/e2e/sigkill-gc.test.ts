@@ -10,7 +10,8 @@ import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { containerPid, inCI } from './cli-helpers.js';
 import { dockerAvailable, removeContainer, startContainer } from './docker-helpers.js';
-import { addName, dropName, killThenGc, type KillTarget } from './trust-loops.js';
+import { addName, dropName } from './trust-loops.js';
+import { killThenGc, type KillTarget } from './kill-loop.js';
 import { requireTrustE2E } from './trust-e2e-helpers.js';
 
 const TAG = `vctrust-${process.pid.toString(36)}`;

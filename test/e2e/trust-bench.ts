@@ -11,7 +11,9 @@
 
 import { DOCKER_UNAVAILABLE, dockerAvailable, removeContainer, startContainer } from './docker-helpers.js';
 import { containerPid } from './cli-helpers.js';
-import { addName, dropName, killThenGc, remountRace, type KillTarget } from './trust-loops.js';
+import { addName, dropName } from './trust-loops.js';
+import { killThenGc, type KillTarget } from './kill-loop.js';
+import { remountRace } from './race-loop.js';
 
 const [what = 'race', count] = process.argv.slice(2);
 const prefix = `vcbench-${process.pid.toString(36)}`;
