@@ -402,6 +402,26 @@ run link link-set-alias ok 16 \
   "Set va0's alias to \"hello\" (IFLA_IFALIAS, sent by iproute2 without a trailing NUL); the kernel acks." \
   "ip -n vcfx-a link set dev va0 alias \"hello\""
 
+# vethcon's ownership mark (src/wire/mark.ts): the kernel ignores IFLA_IFALIAS
+# in a creation, so a new pair is tagged with a link group (IFLA_GROUP, which
+# a creation does apply, to the peer too), the alias is set on that group in
+# the same send, and completion puts the link back in group 0.
+MARK_GROUP=1979786053
+setup "$NS_A" "$NS_B"
+run link link-add-veth-group ok 16:0x400 \
+  "Create veth va0 in vcfx-a in link group 1979786053 (0x76012345, IFLA_GROUP), its peer vb0 directly in vcfx-b in the same group (IFLA_NET_NS_FD and IFLA_GROUP inside VETH_INFO_PEER); the kernel acks." \
+  "ip -n vcfx-a link add va0 group $MARK_GROUP type veth peer name vb0 netns vcfx-b group $MARK_GROUP"
+
+setup "$NS_A" "$VETH" "ip -n vcfx-a link set dev va0 group $MARK_GROUP"
+run link link-set-group-alias ok 16 \
+  "Set the alias of every link in group 1979786053 (RTM_NEWLINK with ifindex 0 and no name: IFLA_GROUP selecting the links, then IFLA_IFALIAS); the kernel acks." \
+  "ip -n vcfx-a link set group $MARK_GROUP alias \"vethcon:v1:0123456789abcdef:pending:pid=4242:start=123456:pidns=4026531836\""
+
+setup "$NS_A" "$VETH" "ip -n vcfx-a link set dev va0 group $MARK_GROUP"
+run link link-set-up-group-alias ok 16 \
+  "Set va0 up, back in group 0 and its alias to \"vethcon:v1:0123456789abcdef\" in one RTM_NEWLINK (IFF_UP, IFLA_GROUP, IFLA_IFALIAS); the kernel acks." \
+  "ip -n vcfx-a link set dev va0 up group 0 alias \"vethcon:v1:0123456789abcdef\""
+
 setup "$NS_A" "$NS_B" "$VETH"
 run link link-set-netns ok 16 \
   "Move va0 into namespace vcfx-b (IFLA_NET_NS_FD; the fd number is process-chosen); the kernel acks." \

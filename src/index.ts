@@ -12,4 +12,5 @@ export { NetnsError, NamespaceThreads, type NetnsRef } from './ns/index.js';
 export { connect, type EndResult, type ConnectOptions } from './wire/connect.js';
 export { disconnect, disconnectAll, DeleteError, type Deleted } from './wire/disconnect.js';
 export { ConflictError, InterruptedError, NotFoundError, WiringError } from './wire/errors.js';
+export { gc, GcError, type GcOptions, type GcResult, type GcPair, type GcEnd } from './wire/gc.js';
 export type { EndInput, EndpointNs } from './rules/index.js';

@@ -7,7 +7,7 @@ import { NetlinkSocket } from '../transport/socket.js';
 import { RTNETLINK } from '../netlink/route/protocol.js';
 import type { Request } from '../netlink/request.js';
 import type { NetlinkError } from '../netlink/kernel-error.js';
-import { namedNetnsPath, validateNetnsName, type NamespaceThreads } from '../ns/index.js';
+import { namedNetnsPath, resolveNetns, validateNetnsName, type NamespaceThreads } from '../ns/index.js';
 import { Netns, type LinkName, type LinkAddOptions, type LinkSetOptions, type LinkFilter, type RouteListOptions, type RouteOptions } from './netns.js';
 import { SocketCache, toRef, type NetnsTarget } from './sockets.js';
 import type { Link, Address, Route, Neighbour } from './convert.js';
@@ -40,6 +40,12 @@ export class Vethcon {
     checkTarget(target);
     const socket = await this.sockets.get(target);
     return new Netns(socket, socket.label);
+  }
+
+  /** Close the socket kept for a namespace (a scan done with it); the next call opens a new one. */
+  release(target: NetnsTarget): void {
+    const r = resolveNetns(toRef(target));
+    this.sockets.forget(r.dev, r.ino);
   }
 
   readonly links = {

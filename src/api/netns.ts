@@ -147,6 +147,32 @@ export class Netns {
     return undefined;
   }
 
+  /**
+   * A link creation (with NLM_F_ECHO, as createEchoed) and requests that go
+   * with it, all in ONE send (NetlinkSocket.together): a process killed
+   * around it leaves all of them done or none. Throws the creation's error;
+   * `failed` is the first error among the others (the link exists then).
+   */
+  async createTogether(create: Request, also: Request[], ifname: string, operation: string): Promise<{ made?: { ifindex: number; link?: number }; failed?: NetlinkError }> {
+    let made: { ifindex: number; link?: number } | undefined;
+    const errors = await this.socket.together([{ ...create, flags: create.flags | NLM_F_ECHO }, ...also], (i) => `${i === 0 ? operation : `${operation} (request ${i + 1})`} in ${this.label}`, {
+      protocol: LINK_ECHO,
+      each: (i, m) => { if (i === 0) made ??= echoedLink(m, ifname); },
+    });
+    if (errors[0]) throw errors[0];
+    return { made, failed: errors.find((e) => e !== undefined) };
+  }
+
+  /** The link with this ifindex, or undefined if there is none here (ENODEV). */
+  async findLink(ifindex: number): Promise<Link | undefined> {
+    try {
+      return await this.getLink(ifindex);
+    } catch (e) {
+      if ((e as NetlinkError).code === 'ENODEV') return undefined;
+      throw e;
+    }
+  }
+
   /** Like `ip link del dev NAME` (a veth takes its peer with it). */
   async deleteLink(name: LinkName): Promise<void> {
     checkLink(name);

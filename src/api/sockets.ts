@@ -3,6 +3,7 @@
 // the namespace's identity (device + inode), so a namespace named two ways
 // shares one socket, and a name re-created as a new namespace gets a new one.
 
+import { statSync } from 'node:fs';
 import { NetlinkSocket } from '../transport/socket.js';
 import { RTNETLINK, type RtnlLayoutMessage } from '../netlink/route/protocol.js';
 import { NamespaceThreads, resolveNetns, type NetnsRef } from '../ns/index.js';
@@ -15,6 +16,12 @@ export const toRef = (t: NetnsTarget | undefined): NetnsRef =>
 
 /** A socket that speaks rtnetlink: every socket the library opens. */
 export type RtnlSocket = NetlinkSocket<RtnlLayoutMessage>;
+
+/** The identity of this (the main) thread's namespace, which it never leaves. */
+function mainNetns(): string {
+  const st = statSync('/proc/thread-self/ns/net');
+  return `${st.dev}:${st.ino}`;
+}
 
 export class SocketCache {
   private readonly byIdentity = new Map<string, RtnlSocket>();
@@ -34,9 +41,11 @@ export class SocketCache {
   async get(target: NetnsTarget | undefined): Promise<RtnlSocket> {
     const ref = toRef(target);
     // The main thread already lives in the current namespace: no worker needed.
-    if ('current' in ref) return (this.current ??= NetlinkSocket.open(RTNETLINK, 'current netns'));
+    if ('current' in ref) return this.currentSocket();
     const ns = resolveNetns(ref);
     const key = `${ns.dev}:${ns.ino}`;
+    // A pinned namespace that is our own (`-c`) is served by this thread's socket: no hop.
+    if ('fd' in ref && key === mainNetns()) return this.currentSocket();
     const known = this.byIdentity.get(key);
     if (known) return known;
     const [fd] = await this.threads.openSockets(ref, 1);
@@ -49,6 +58,10 @@ export class SocketCache {
     const sock = new NetlinkSocket(fd, RTNETLINK, ns.label);
     this.byIdentity.set(key, sock);
     return sock;
+  }
+
+  private currentSocket(): RtnlSocket {
+    return (this.current ??= NetlinkSocket.open(RTNETLINK, 'current netns'));
   }
 
   /** Adopt sockets opened elsewhere (e.g. while creating a namespace). */

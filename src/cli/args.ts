@@ -1,6 +1,7 @@
 // Command-line parsing: the 2017 vethcon syntax (`-d container:link[:cidr]`,
 // `-n netns:link[:cidr]`) and koko's comma syntax (`-d c1,link1,ip/len,...`,
-// `-p pid,...`, `-a /path,...`, `-c link,...`, deletion with -D/-N/-P).
+// `-p pid,...`, `-a /path,...`, `-c link,...`, deletion with -D/-N/-P), and
+// `gc`.
 // Pure: turns argv into a command or a UsageError, touches nothing.
 
 import type { EndInput, EndpointNs } from '../rules/index.js';
@@ -17,7 +18,9 @@ export type Command =
   | { action: 'version' }
   /** The ends as given: connect() (or planConnect()) checks them, once. */
   | { action: 'connect'; ends: [EndInput, EndInput]; json: boolean; dryRun: boolean; dockerTimeoutMs?: number }
-  | { action: 'delete'; ends: { ns: EndpointNs; ifname: string }[]; json: boolean; dryRun: boolean; dockerTimeoutMs?: number };
+  | { action: 'delete'; ends: { ns: EndpointNs; ifname: string }[]; json: boolean; dryRun: boolean; dockerTimeoutMs?: number }
+  /** `vethcon gc`: remove the incomplete pairs of ours that killed runs left. */
+  | { action: 'gc'; json: boolean; dryRun: boolean };
 
 /** The longest --docker-timeout, in seconds. */
 export const MAX_DOCKER_TIMEOUT_S = 3600;
@@ -26,6 +29,7 @@ const END_FLAGS: Record<string, EndpointNs['type']> = { '-d': 'docker', '-n': 'n
 const DELETE_FLAGS: Record<string, EndpointNs['type']> = { '-D': 'docker', '-N': 'netns', '-P': 'pid', '-A': 'path', '-C': 'current' };
 
 export function parseArgs(argv: string[]): Command {
+  if (argv[0] === 'gc') return parseGc(argv.slice(1));
   const ends: EndInput[] = [];
   const deletes: { ns: EndpointNs; ifname: string }[] = [];
   let json = false;
@@ -85,6 +89,19 @@ function parseSeconds(v: string, flag: string): number {
 
 /** A word of the command line in a message: as typed, or quoted short when it is long. */
 const shown = (s: string): string => (s.length <= 64 ? s : quote(s));
+
+/** `vethcon gc [--dry-run] [--json]`. */
+function parseGc(args: string[]): Command {
+  let json = false;
+  let dryRun = false;
+  for (const arg of args) {
+    if (arg === '-h' || arg === '--help') return { action: 'help' };
+    if (arg === '--json') json = true;
+    else if (arg === '--dry-run') dryRun = true;
+    else throw new UsageError(`gc takes only --dry-run and --json, not ${quote(arg)}`);
+  }
+  return { action: 'gc', json, dryRun };
+}
 
 /** `-dfoo` style: the value glued to the flag. */
 function splitInline(arg: string): [string, string | undefined] {

@@ -5,6 +5,7 @@ export const HELP = `vethcon: connect network namespaces with a veth pair
 Usage:
   vethcon END END [--json] [--dry-run]        create a veth with one end in each
   vethcon -D|-N|-P|-A|-C TARGET,LINK ...      delete a link (its peer goes too)
+  vethcon gc [--dry-run] [--json]             remove pairs that killed runs left half-made
   vethcon -h | --help | --version
 
 An END names a namespace, the link's name there, and optionally addresses:
@@ -32,6 +33,7 @@ Examples:
   vethcon -n red:v0:10.0.0.1/30 --mtu 9000 -n blue:v1:10.0.0.2/30 --mtu 9000 --mac 02:00:00:00:00:02
   vethcon -D c1,eth1                 delete eth1 from container c1
   vethcon -N red,veth0               delete veth0 from netns red
+  vethcon gc --dry-run               list what vethcon gc would remove
 
 Exit status: 0 done; 2 usage or validation error, a container or Docker
 engine problem, or a privilege vethcon lacks (it needs root): nothing was

@@ -79,6 +79,8 @@ export interface MainOptions {
   exitWhenDone?: boolean;
   /** Called after validation, before the first change (see connect()). */
   beforeWiring?: (signal?: AbortSignal) => Promise<void>;
+  /** Called once the pair exists, before it is configured (see connect()). */
+  afterCreate?: (signal?: AbortSignal) => Promise<void>;
 }
 
 /** What the command has done so far: whether anything was changed, for the exit status of a failure. */
@@ -93,7 +95,7 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
   try {
     const cmd = parseArgs(argv);
     json = 'json' in cmd && cmd.json;
-    if ((cmd.action === 'connect' || cmd.action === 'delete') && !cmd.dryRun) signals = catchSignals();
+    if ((cmd.action === 'connect' || cmd.action === 'delete' || cmd.action === 'gc') && !cmd.dryRun) signals = catchSignals();
     if ((cmd.action === 'connect' || cmd.action === 'delete') && cmd.dockerTimeoutMs !== undefined) {
       (await import('../docker/index.js')).setEngineLimits({ timeoutMs: cmd.dockerTimeoutMs });
     }
@@ -146,7 +148,10 @@ async function run(cmd: Command, options: MainOptions, progress: Progress, signa
       const { Vethcon } = await import('../api/client.js');
       const client = new Vethcon({ threads });
       // afterCreate: from there on, a failure is one after a change (the pair is removed again).
-      const afterCreate = async (): Promise<void> => { progress.changed = true; };
+      const afterCreate = async (s?: AbortSignal): Promise<void> => {
+        progress.changed = true;
+        await options.afterCreate?.(s);
+      };
       const result = await connect(cmd.ends[0], cmd.ends[1], { client, beforeWiring: options.beforeWiring, afterCreate, signal })
         .finally(() => (options.exitWhenDone ? undefined : client.close()));
       if (cmd.json) process.stdout.write(jsonText({ ok: true, ...result }) + '\n');
@@ -173,7 +178,26 @@ async function run(cmd: Command, options: MainOptions, progress: Progress, signa
       else for (const d of done) process.stdout.write(printable(`deleted ${d.ifname} in ${d.endpoint}${d.note ? `: ${d.note}` : ''}`) + '\n');
       return EXIT_OK;
     }
+    case 'gc':
+      return runGc(cmd, options, signal);
   }
+}
+
+/** `vethcon gc`: remove (or list) the incomplete pairs of ours, say what and where. */
+async function runGc(cmd: Extract<Command, { action: 'gc' }>, options: MainOptions, signal?: AbortSignal): Promise<number> {
+  const { gc, describePair } = await import('../wire/gc.js');
+  const { Vethcon } = await import('../api/client.js');
+  const client = new Vethcon({ threads: options.threads });
+  const result = await gc({ client, dryRun: cmd.dryRun, signal }).finally(() => (options.exitWhenDone ? undefined : client.close()));
+  if (cmd.json) {
+    process.stdout.write(JSON.stringify({ ok: true, ...result }) + '\n');
+    return EXIT_OK;
+  }
+  for (const n of result.notes) process.stdout.write(`note: ${n}\n`);
+  for (const p of result.removed) process.stdout.write(`${cmd.dryRun ? 'would remove' : 'removed'} ${describePair(p)}: ${p.reason}\n`);
+  for (const p of result.skipped) process.stdout.write(`left ${describePair(p)}: ${p.reason}\n`);
+  if (!result.removed.length) process.stdout.write(`nothing to clean up: no incomplete pair of vethcon's ${result.skipped.length ? 'whose maker has ended ' : ''}in ${result.scanned} namespaces\n`);
+  return EXIT_OK;
 }
 
 /** Print the plan and the netlink requests it would send; send nothing. */

@@ -8,9 +8,12 @@ import { prestartWorker } from '../ns/spawn.js';
 import type { NamespaceThreads } from '../ns/index.js';
 import type { MainOptions } from './main.js';
 
-/** Will this command line enter a namespace (not help, not a dry run)? */
+/** Will this command line enter a namespace (not help, not a connect's dry run)? */
 export function touchesNamespaces(argv: string[]): boolean {
-  return argv.some((a) => /^-[dnpaDNPA]/.test(a)) && !argv.some((a) => a === '--dry-run' || a === '-h' || a === '--help');
+  const help = argv.some((a) => a === '-h' || a === '--help');
+  // gc looks into every namespace, even for a dry run.
+  if (argv[0] === 'gc') return !help;
+  return argv.some((a) => /^-[dnpaDNPA]/.test(a)) && !argv.includes('--dry-run') && !help;
 }
 
 /**
@@ -37,7 +40,7 @@ export async function exitWhenDone(code: number, namespaces: boolean): Promise<n
 }
 
 /** Run the command line and exit with its status. */
-export async function runCli(argv: string[], extra: Pick<MainOptions, 'beforeWiring'> = {}): Promise<never> {
+export async function runCli(argv: string[], extra: Pick<MainOptions, 'beforeWiring' | 'afterCreate'> = {}): Promise<never> {
   let threads: NamespaceThreads | undefined;
   try {
     threads = touchesNamespaces(argv) ? await startNamespaceThreads() : undefined;

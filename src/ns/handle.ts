@@ -1,13 +1,18 @@
 // Network namespace handles: turn a user's reference (a name from
-// `ip netns`, a PID, a path, or "current") into a file path plus a stable
-// identity (device + inode of the nsfs file), so one namespace gets one key
-// however it was named. Pure node:fs; no FFI, no threads.
+// `ip netns`, a PID, a path, "current", or an fd already open on a namespace)
+// into a file path plus a stable identity (device + inode of the nsfs file),
+// so one namespace gets one key however it was named. Pure node:fs; no FFI,
+// no threads.
 
-import { closeSync, openSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readlinkSync, statSync, type Stats } from 'node:fs';
 import { netnsNameProblem, netnsTargetProblem, pathProblem, quote } from '../rules/problems.js';
 
-/** A network namespace as a user names it. */
-export type NetnsRef = { name: string } | { pid: number } | { path: string } | { current: true };
+/**
+ * A network namespace as a user names it, or `{ fd }`: a namespace file open
+ * in this process (a pinned one, pin.ts), which names one namespace for as
+ * long as it stays open, whatever happens to names and processes.
+ */
+export type NetnsRef = { name: string } | { pid: number } | { path: string } | { current: true } | { fd: number; label?: string };
 
 /** A resolved namespace: where to open it, and its identity (dev+ino). */
 export interface ResolvedNetns {
@@ -16,6 +21,8 @@ export interface ResolvedNetns {
   ino: number;
   /** For messages: `netns pb-a`, `pid 1234`, `current netns`, `netns path /x`. */
   label: string;
+  /** For `{ fd }`: the open file itself, entered as it is (never reopened by path). */
+  fd?: number;
 }
 
 export type NetnsErrorCode = 'ENONETNS' | 'ENOTNETNS' | 'EBADNAME' | 'EEXIST' | 'ESYSCALL' | 'ETHREAD' | 'ECLOSED';
@@ -88,14 +95,14 @@ function namespaceKind(fd: number): string | undefined {
  * another kind of namespace, like /proc/PID/ns/mnt: setns would refuse it,
  * but only once the command is under way.
  */
-function assertNetworkNamespace(path: string, label: string, key: string): void {
+function assertNetworkNamespace(path: string, label: string, key: string, open?: number): void {
   if (knownNet.has(key)) return;
-  const fd = openSync(path, 'r');
+  const fd = open ?? openSync(path, 'r');
   let kind: string | undefined;
   try {
     kind = namespaceKind(fd);
   } finally {
-    closeSync(fd);
+    if (open === undefined) closeSync(fd);
   }
   // Where the kind cannot be told, setns says it.
   if (kind !== undefined && !kind.startsWith('net:[')) {
@@ -108,10 +115,15 @@ function assertNetworkNamespace(path: string, label: string, key: string): void 
   knownNet.add(key);
 }
 
-/** `typed`: the file is not known to be a network namespace (a name or a path, not /proc/PID/ns/net): check it. */
-function identity(path: string, label: string, missing: string, typed = false): ResolvedNetns {
+/**
+ * `typed`: the file is known to be a network namespace (/proc/PID/ns/net);
+ * otherwise (a name, a path, an fd) it is checked. `fd`: the file is open
+ * already (a pinned namespace), and is stat'ed and checked as it is.
+ */
+function identity(path: string, label: string, missing: string, opts: { typed?: boolean; fd?: number } = {}): ResolvedNetns {
+  const fd = opts.fd;
   try {
-    const stat = statSync(path);
+    const stat: Stats = fd === undefined ? statSync(path) : fstatSync(fd);
     // Every namespace file lives on the one nsfs device; anything else (say a
     // file left by an interrupted `ip netns add`) would make setns fail EINVAL.
     nsfsDev ??= statSync('/proc/self/ns/net').dev;
@@ -119,12 +131,12 @@ function identity(path: string, label: string, missing: string, typed = false): 
       throw new NetnsError('ENONETNS', `${label}: ${path} is not a namespace file (not mounted?)`);
     }
     // Another kind of namespace (/proc/PID/ns/mnt) is on nsfs too; setns would refuse it, but later.
-    if (!typed) assertNetworkNamespace(path, label, `${stat.dev}:${stat.ino}`);
-    return { path, dev: stat.dev, ino: stat.ino, label };
+    if (!opts.typed) assertNetworkNamespace(path, label, `${stat.dev}:${stat.ino}`, fd);
+    return fd === undefined ? { path, dev: stat.dev, ino: stat.ino, label } : { path, dev: stat.dev, ino: stat.ino, label, fd };
   } catch (error) {
     if (error instanceof NetnsError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ESRCH' || code === 'ENOTDIR') {
+    if (code === 'ENOENT' || code === 'ESRCH' || code === 'ENOTDIR' || code === 'EBADF') {
       throw new NetnsError('ENONETNS', `${label}: ${missing}`, { cause: error });
     }
     throw new NetnsError('ESYSCALL', `${label}: cannot stat ${path}: ${(error as Error).message}`, { cause: error });
@@ -152,16 +164,21 @@ export function resolveNetns(ref: NetnsRef): ResolvedNetns {
     if (!Number.isSafeInteger(ref.pid) || ref.pid <= 0) {
       throw new NetnsError('ENONETNS', `pid ${String(ref.pid)}: not a process id`);
     }
-    return identity(`/proc/${ref.pid}/ns/net`, `pid ${ref.pid}`, 'no such process', true);
+    return identity(`/proc/${ref.pid}/ns/net`, `pid ${ref.pid}`, 'no such process', { typed: true });
   }
   if ('path' in ref) {
     const why = pathProblem(ref.path);
     if (why) throw new NetnsError('ENONETNS', `netns path: ${why}`);
     return identity(ref.path, `netns path ${ref.path}`, 'no such file');
   }
+  if ('fd' in ref) {
+    if (!Number.isSafeInteger(ref.fd) || ref.fd < 0) throw new NetnsError('ENONETNS', `netns fd ${String(ref.fd)}: not a file descriptor`);
+    // The fd itself is what the worker enters; the path names it for messages and reopening.
+    return identity(`/proc/self/fd/${ref.fd}`, ref.label ?? `netns fd ${ref.fd}`, 'not open', { fd: ref.fd });
+  }
   if ('current' in ref && ref.current === true) {
     // /proc/self is the thread-group leader: the main thread, which never switches.
-    return identity('/proc/self/ns/net', 'current netns', 'no /proc/self/ns/net (is /proc mounted?)', true);
+    return identity('/proc/self/ns/net', 'current netns', 'no /proc/self/ns/net (is /proc mounted?)', { typed: true });
   }
   throw new NetnsError('ENONETNS', `not a netns reference: ${netnsTargetProblem(ref) ?? quote(ref)}`);
 }

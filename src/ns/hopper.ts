@@ -73,16 +73,17 @@ function openSocketsIn(fds: number[], count: number): void {
   for (let i = 0; i < count; i++) fds.push(sys.openNetlinkSocket());
 }
 
-type NamespaceRequest = { path: string; label: string; expect: NsIdentity };
+type NamespaceRequest = { path: string; fd?: number; label: string; expect: NsIdentity };
 
 /**
- * Opens the namespace file, enters it (checking it is still the namespace the
- * main thread resolved), runs work() there, and comes home (awayFromHome).
+ * Opens the namespace file (or takes the main thread's open one, `fd`),
+ * enters it (checking it is still the namespace the main thread resolved),
+ * runs work() there, and comes home (awayFromHome).
  */
 function inNamespace(request: NamespaceRequest, work: (fds: number[]) => void): number[] {
   let nsFd: number;
   try {
-    nsFd = sys.openPath(request.path);
+    nsFd = request.fd ?? sys.openPath(request.path);
   } catch (error) {
     if (error instanceof sys.SysError && error.code === 'ENOENT') {
       throw new NetnsError('ENONETNS', `${request.label}: gone since it was resolved`, { cause: error });
@@ -106,7 +107,8 @@ function inNamespace(request: NamespaceRequest, work: (fds: number[]) => void): 
       () => {},
     );
   } finally {
-    sys.closeQuietly(nsFd);
+    // The main thread's fd stays open: it is its pin on the namespace.
+    if (request.fd === undefined) sys.closeQuietly(nsFd);
   }
 }
 

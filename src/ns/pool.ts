@@ -161,7 +161,7 @@ export class NamespaceThreads {
     return this.#enqueue(() => {
       checkCount(count, 'socket count');
       const ns = resolveNetns(ref);
-      return this.#ask(ns.label, (id) => ({ id, op: 'openSockets', path: ns.path, label: ns.label, expect: { dev: ns.dev, ino: ns.ino }, count }));
+      return this.#ask(ns.label, (id) => ({ id, op: 'openSockets', path: ns.path, fd: ns.fd, label: ns.label, expect: { dev: ns.dev, ino: ns.ino }, count }));
     });
   }
 
@@ -173,7 +173,7 @@ export class NamespaceThreads {
   openFiles(ref: NetnsRef, files: string[]): Promise<number[]> {
     return this.#enqueue(() => {
       const ns = resolveNetns(ref);
-      return this.#ask(ns.label, (id) => ({ id, op: 'openSockets', path: ns.path, label: ns.label, expect: { dev: ns.dev, ino: ns.ino }, count: 0, files }));
+      return this.#ask(ns.label, (id) => ({ id, op: 'openSockets', path: ns.path, fd: ns.fd, label: ns.label, expect: { dev: ns.dev, ino: ns.ino }, count: 0, files }));
     });
   }
 
@@ -186,7 +186,7 @@ export class NamespaceThreads {
   openTcpSocket(ref: NetnsRef): Promise<number> {
     return this.#enqueue(async () => {
       const ns = resolveNetns(ref);
-      const fds = await this.#ask(ns.label, (id) => ({ id, op: 'openTcp', path: ns.path, label: ns.label, expect: { dev: ns.dev, ino: ns.ino } }));
+      const fds = await this.#ask(ns.label, (id) => ({ id, op: 'openTcp', path: ns.path, fd: ns.fd, label: ns.label, expect: { dev: ns.dev, ino: ns.ino } }));
       return fds[0];
     });
   }

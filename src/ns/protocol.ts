@@ -21,10 +21,15 @@ export function threadNetns(): NsIdentity {
 
 export const sameNetns = (a: NsIdentity, b: NsIdentity): boolean => a.dev === b.dev && a.ino === b.ino;
 
+/**
+ * `fd`, when given, is a namespace file the main thread holds open (fds
+ * belong to the process): the worker enters it as it is, and `path` only
+ * names it.
+ */
 export type WorkerRequest =
-  | { id: number; op: 'openSockets'; path: string; label: string; expect: NsIdentity; count: number; files?: string[] }
+  | { id: number; op: 'openSockets'; path: string; fd?: number; label: string; expect: NsIdentity; count: number; files?: string[] }
   | { id: number; op: 'createNamed'; name: string; path: string; count: number }
-  | { id: number; op: 'openTcp'; path: string; label: string; expect: NsIdentity };
+  | { id: number; op: 'openTcp'; path: string; fd?: number; label: string; expect: NsIdentity };
 
 export type WorkerReply =
   | { id: number; ok: true; fds: number[] }

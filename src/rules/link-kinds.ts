@@ -19,10 +19,10 @@ export const ifindex = z.number().int().min(1).max(0x7fffffff);
 export type LinkName = string | number;
 export const linkName = z.union([ifname, ifindex]);
 
-/** A namespace as the library takes it: a name from `ip netns`, or exactly one of these. */
-export type NetnsTargetInput = string | { name: string } | { pid: number } | { path: string } | { current: true };
+/** A namespace as the library takes it: a name from `ip netns`, or exactly one of these (or an open namespace file, `{ fd }`). */
+export type NetnsTargetInput = string | { name: string } | { pid: number } | { path: string } | { current: true } | { fd: number; label?: string };
 
-/** A namespace as the library takes it: a name, or { name } / { pid } / { path } / { current: true } (netnsTargetProblem). */
+/** A namespace as the library takes it, checked by netnsTargetProblem. */
 export const netnsTarget = z.custom<NetnsTargetInput>(() => true).superRefine((t, ctx) => {
   const why = netnsTargetProblem(t);
   if (why) ctx.addIssue({ code: 'custom', message: why });

@@ -117,6 +117,13 @@ export function netnsTargetProblem(t: unknown): string | undefined {
     return `must be a namespace name or one of { name }, { pid }, { path }, { current: true }; got ${describeValue(t)}`;
   }
   const keys = Object.keys(t);
+  if ('fd' in t) {
+    // A namespace file open in this process (a pinned namespace), with an optional label for messages.
+    const { fd, label, ...rest } = t as { fd: unknown; label?: unknown };
+    if (Object.keys(rest).length) return `{ fd } takes only a label besides; got ${describeValue(t)}`;
+    if (!(typeof fd === 'number' && Number.isSafeInteger(fd) && fd >= 0)) return `fd must be an open file descriptor (a whole number); got ${describeValue(fd)}`;
+    return label === undefined || typeof label === 'string' ? undefined : `label must be a string; got ${describeValue(label)}`;
+  }
   if (keys.length !== 1 || !TARGET_KEYS.includes(keys[0])) {
     return `takes exactly one of { name }, { pid }, { path }, { current: true }; got ${describeValue(t)}`;
   }

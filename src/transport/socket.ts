@@ -209,6 +209,21 @@ export class NetlinkSocket<out M extends LayoutMessage = LayoutMessage> {
     });
   }
 
+  /**
+   * Several requests in ONE send. The kernel handles a send's messages one
+   * after the other inside that sendmsg call, so a process killed around it
+   * has all of them done or none: what a link's creation and its ownership
+   * mark need (src/wire/mark.ts). Per request: undefined, or its error;
+   * `replies` as in batch().
+   */
+  together<R extends LayoutMessage = M>(reqs: Request[], describe: (i: number) => string, replies?: BatchReplies<R>): Promise<(NetlinkError | undefined)[]> {
+    return this.exclusive(async () => {
+      const results: (NetlinkError | undefined)[] = new Array(reqs.length).fill(undefined);
+      await this.sendChunk(reqs, 0, results, describe, replies);
+      return results;
+    });
+  }
+
   // ------------------------------------------------------------ internals
 
   /**

@@ -1,22 +1,27 @@
 // connect(): one veth pair with an end in each namespace, named, addressed,
-// sized and up. Everything that can be checked is
-// checked before the first change. The peer is created directly in the other
-// namespace (IFLA_NET_NS_FD), so a half-made pair never exists under a
-// temporary name; if a later step fails, deleting our end removes both, and
-// the error says what failed and that it was undone.
+// sized and up. Everything that can be checked is checked before the first
+// change. Each end's namespace is resolved once and pinned (an open file,
+// src/ns/pin.ts): sockets are opened in the pinned namespace, the peer is
+// placed in it (IFLA_NET_NS_FD is the pin), and names are only looked at
+// again to check they still lead there. The pair carries our mark from its
+// creation (src/wire/mark.ts): pending while it is configured, complete once
+// both ends are. If a step fails, or a name leads elsewhere by the end, the
+// pair is deleted again by ifindex and confirmed gone (src/wire/undo.ts), and
+// the error says what failed and whether the undo was clean.
 
-import { closeSync } from 'node:fs';
 import { Vethcon } from '../api/client.js';
-import { Netns, openNetnsFd } from '../api/netns.js';
+import type { Netns } from '../api/netns.js';
 import { NetlinkError } from '../netlink/kernel-error.js';
-import { setLink } from '../netlink/route/link-requests.js';
 import { addAddress, splitCidr, AF_INET6 } from '../netlink/route/addr-requests.js';
 import { parseIP } from '../netlink/bytes.js';
 import type { Request } from '../netlink/request.js';
+import { samePin, selfProcess } from '../ns/index.js';
 import { check, endSpec, ValidationError, type EndInput, type EndSpec } from '../rules/index.js';
-import { resolveEndpoint, containerStillThere, type ResolvedEndpoint } from './endpoint.js';
+import { resolveEndpoint, releaseEndpoint, containerStillThere, drift, nameDrift, type ResolvedEndpoint } from './endpoint.js';
 import { ConflictError, WiringError, reasonOf, stoppedBeforeAnyChange } from './errors.js';
-import { createPairRequest, planConnect } from './plan.js';
+import { completeMark, markGroup, newPairId, pendingMark } from './mark.js';
+import { completeRequest, createPairRequest, markEndRequest, markGroupRequest, planConnect } from './plan.js';
+import { undoPair, type Pair } from './undo.js';
 
 export interface EndResult {
   endpoint: string;
@@ -33,7 +38,7 @@ export interface ConnectOptions {
   /** Called after validation, before the first change (tests use it to inject faults). */
   beforeWiring?: (signal?: AbortSignal) => Promise<void>;
   /** Called once the pair exists, before it is configured (tests use it to inject faults). */
-  afterCreate?: () => Promise<void>;
+  afterCreate?: (signal?: AbortSignal) => Promise<void>;
   /**
    * Stop at the next step: before the first change, with nothing done
    * (InterruptedError); after it, with the pair removed again (WiringError).
@@ -51,20 +56,31 @@ export async function connect(aIn: EndInput, bIn: EndInput, opts: ConnectOptions
   const a = check(endSpec, aIn, 'end 1');
   const b = check(endSpec, bIn, 'end 2');
   const vc = opts.client ?? new Vethcon();
+  const pinned: ResolvedEndpoint[] = [];
   try {
-    const [ea, eb] = await Promise.all([resolveEndpoint(a.ns), resolveEndpoint(b.ns)]);
-    const sameNs = ea.identity === eb.identity;
+    const resolved = await Promise.allSettled([resolveEndpoint(a.ns), resolveEndpoint(b.ns)]);
+    for (const r of resolved) if (r.status === 'fulfilled') pinned.push(r.value);
+    for (const r of resolved) if (r.status === 'rejected') throw r.reason;
+    const [ea, eb] = pinned as [ResolvedEndpoint, ResolvedEndpoint];
+    const sameNs = samePin(ea.pin, eb.pin);
     checkEnds(a, b, ea, eb, sameNs);
     const na = await vc.netns(ea.target);
     const nb = sameNs ? na : await vc.netns(eb.target);
     await Promise.all([assertFree(na, a.ifname, ea.label), assertFree(nb, b.ifname, eb.label)]);
     await opts.beforeWiring?.(opts.signal);
     if (opts.signal?.aborted) throw stoppedBeforeAnyChange(opts.signal);
+    // A name that leads elsewhere now (or a container that stopped): stop before the first change.
+    const changed = await drift([ea, eb]);
+    if (changed) throw new WiringError(`cannot create ${pairText(a, b, ea, eb)}: ${changed}; nothing was changed`, new Error(changed));
     return { ends: await wire(vc, a, b, ea, eb, na, nb, sameNs, opts) };
   } finally {
+    // Closing a pin lets its namespace go if nothing else holds it (our sockets are closed with the client).
+    for (const e of pinned) releaseEndpoint(e);
     if (!opts.client) await vc.close();
   }
 }
+
+const pairText = (a: EndSpec, b: EndSpec, ea: ResolvedEndpoint, eb: ResolvedEndpoint): string => `veth ${a.ifname} in ${ea.label} <-> ${b.ifname} in ${eb.label}`;
 
 /** One key per address however it is spelled (2001:db8::1 = 2001:DB8:0::1). */
 function addressKey(cidr: string): string {
@@ -104,43 +120,51 @@ async function wire(
   const stopIfAborted = (): void => {
     if (opts.signal?.aborted) throw new Error(reasonOf(opts.signal));
   };
-  const what = `veth ${a.ifname} in ${ea.label} <-> ${b.ifname} in ${eb.label}`;
+  const what = pairText(a, b, ea, eb);
+  const id = newPairId();
+  const pair: Pair = {
+    id, group: markGroup(id),
+    ends: [{ ns: na, label: ea.label, ifname: a.ifname }, { ns: nb, label: eb.label, ifname: b.ifname }],
+  };
+  const [endA, endB] = pair.ends as [Pair['ends'][0], Pair['ends'][0]];
+  const pending = pendingMark(id, selfProcess());
+  const complete = completeMark(id);
   let created = false;
-  let indexA: number | undefined;
   try {
-    const peerFd = sameNs ? undefined : openNetnsFd(eb.target);
-    let echo: { ifindex: number; link?: number } | undefined;
-    try {
-      echo = await na.createEchoed(createPairRequest(a, b, peerFd), a.ifname, `create ${what}`);
-      created = true;
-    } finally {
-      if (peerFd !== undefined) closeSync(peerFd);
-    }
-    await opts.afterCreate?.();
+    // The creation and our end's pending mark in one send: no moment with an unmarked link of ours.
+    const { made, failed } = await na.createTogether(
+      createPairRequest(a, b, sameNs ? undefined : eb.pin.fd, pair.group), [markGroupRequest(pair.group, pending)], a.ifname, `create ${what}`);
+    created = true;
+    // Both ifindexes from the kernel's echo of the new link; looked up (in the pinned namespaces) where it sent none.
+    endA.ifindex = made?.ifindex ?? await na.ifindex(a.ifname);
+    endB.ifindex = made?.link ?? await nb.ifindex(b.ifname);
+    if (failed) throw failed;
+    // The peer's own pending mark (in one namespace, the group's alias already reached it).
+    if (!sameNs) await nb.request(markEndRequest(endB.ifindex, pending), `mark ${b.ifname} as ours`);
+    await opts.afterCreate?.(opts.signal);
     stopIfAborted();
-    // Both ifindexes from the kernel's echo of the new link; looked up where it sent none.
-    indexA = echo?.ifindex ?? await na.ifindex(a.ifname);
-    const indexB = echo?.link ?? await nb.ifindex(b.ifname);
     // Both ends at once, each on its own namespace's socket; the first failure is the one reported.
-    const configured = await Promise.allSettled([configure(vc, na, ea, a, indexA), configure(vc, nb, eb, b, indexB, { up: true })]);
+    // The peer comes up, marked complete, in the batch that addresses it.
+    const configured = await Promise.allSettled([
+      configure(vc, na, ea, a, [], endA.ifindex),
+      configure(vc, nb, eb, b, [completeRequest(endB.ifindex, complete, true)], endB.ifindex),
+    ]);
     for (const c of configured) if (c.status === 'rejected') throw c.reason;
-    for (const e of [ea, eb]) {
-      if (!(await containerStillThere(e))) throw new Error(`${e.label} stopped while it was being wired`);
-    }
     stopIfAborted();
-    return [result(ea, a, indexA), result(eb, b, indexB)];
+    const changed = await drift([ea, eb]);
+    if (changed) throw new Error(changed);
+    // Our end last: the pair is complete once it is.
+    await na.request(completeRequest(endA.ifindex, complete), `mark ${a.ifname} complete`);
+    // The last look, right before success is reported: names only, no engine round trip.
+    const moved = nameDrift(ea) ?? nameDrift(eb);
+    if (moved) throw new Error(moved);
+    return [result(ea, a, endA.ifindex), result(eb, b, endB.ifindex)];
   } catch (cause) {
     const reason = await explain(cause, created, [[a, ea, na], [b, eb, nb]]);
     if (!created) throw new WiringError(`cannot create ${what}: ${reason}`, cause);
-    try {
-      await na.deleteLink(indexA ?? a.ifname);
-    } catch (undo) {
-      // The namespace itself may be gone (a stopped container), taking the pair with it.
-      if (!(undo instanceof NetlinkError && undo.code === 'ENODEV')) {
-        throw new WiringError(`${what}: ${reason}; undoing failed too: ${(undo as Error).message}`, cause, (undo as Error).message);
-      }
-    }
-    throw new WiringError(`${what}: ${reason}; the pair was removed again, nothing is left behind`, cause);
+    const undone = await undoPair(pair);
+    if (undone.clean) throw new WiringError(`${what}: ${reason}; the pair was removed again (${undone.summary}), nothing is left behind`, cause);
+    throw new WiringError(`${what}: ${reason}; undoing failed too: ${undone.summary}`, cause, undone.summary);
   }
 }
 
@@ -165,16 +189,16 @@ async function explain(cause: unknown, created: boolean, ends: [EndSpec, Resolve
 }
 
 /**
- * Addresses for one end, then (`up`) the link set up, in one batch; IPv6
- * switched back on first where Docker turned it off.
+ * Addresses for one end, then `last` (the requests that complete it), in
+ * one batch; IPv6 switched back on first where Docker turned it off.
  */
-async function configure(vc: Vethcon, ns: Netns, e: ResolvedEndpoint, end: EndSpec, index: number, opts: { up?: boolean } = {}): Promise<void> {
-  if (end.addresses.length === 0 && !opts.up) return;
+async function configure(vc: Vethcon, ns: Netns, e: ResolvedEndpoint, end: EndSpec, last: Request[], index: number): Promise<void> {
+  if (end.addresses.length === 0 && last.length === 0) return;
   if (end.addresses.some((c) => splitCidr(c).family === AF_INET6)) await vc.enableIPv6(e.target, end.ifname);
   // No DAD on our point-to-point pair: both addresses are ours and checked for duplicates above,
   // and the link is usable as soon as the command returns.
   const reqs: Request[] = end.addresses.map((cidr) => addAddress({ index, cidr, nodad: splitCidr(cidr).family === AF_INET6 }));
-  if (opts.up) reqs.push(setLink(index, { up: true }));
+  reqs.push(...last);
   const results = await ns.batch(reqs, `configure ${end.ifname}`);
   const failed = results.findIndex((r) => r !== undefined);
   if (failed < 0) return;

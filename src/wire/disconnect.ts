@@ -5,7 +5,7 @@ import { Vethcon } from '../api/client.js';
 import { NetlinkError } from '../netlink/kernel-error.js';
 import { check, endpointNs, ifname as ifnameRule, type EndpointNs } from '../rules/index.js';
 import type { Netns } from '../api/netns.js';
-import { resolveEndpoint } from './endpoint.js';
+import { releaseEndpoint, resolveEndpoint, type ResolvedEndpoint } from './endpoint.js';
 import { NotFoundError, reasonOf, stoppedBeforeAnyChange } from './errors.js';
 
 type End = { ns: EndpointNs; ifname: string };
@@ -15,9 +15,13 @@ function checkEnd(nsIn: EndpointNs, name: string, what: string): End {
   return { ns: check(endpointNs, nsIn, what ? `${what} endpoint` : 'endpoint'), ifname: check(ifnameRule, name, what || 'link') };
 }
 
-/** The end's namespace handle, once the link is known to be there (NotFoundError otherwise). */
-async function find(vc: Vethcon, end: End): Promise<{ label: string; handle: Netns }> {
+/**
+ * The end's namespace handle, once the link is known to be there
+ * (NotFoundError otherwise). Its namespace is pinned until `pins` are released.
+ */
+async function find(vc: Vethcon, end: End, pins: ResolvedEndpoint[]): Promise<{ label: string; handle: Netns }> {
   const e = await resolveEndpoint(end.ns);
+  pins.push(e);
   const handle = await vc.netns(e.target);
   await notFoundAsSuch(handle.getLink(end.ifname), end.ifname, e.label);
   return { label: e.label, handle };
@@ -36,11 +40,13 @@ async function notFoundAsSuch<T>(work: Promise<T>, ifname: string, label: string
 export async function disconnect(nsIn: EndpointNs, name: string, opts: { client?: Vethcon } = {}): Promise<Deleted> {
   const end = checkEnd(nsIn, name, '');
   const vc = opts.client ?? new Vethcon();
+  const pins: ResolvedEndpoint[] = [];
   try {
-    const { label, handle } = await find(vc, end);
+    const { label, handle } = await find(vc, end, pins);
     await notFoundAsSuch(handle.deleteLink(end.ifname), end.ifname, label);
     return { endpoint: label, ifname: end.ifname };
   } finally {
+    pins.forEach(releaseEndpoint);
     if (!opts.client) await vc.close();
   }
 }
@@ -85,11 +91,12 @@ export async function disconnectAll(ends: { ns: EndpointNs; ifname: string }[], 
     if (!done.length) throw stoppedBeforeAnyChange(signal);
     throw new DeleteError(`${reasonOf(signal)}: stopped after it deleted ${done.length} of ${checked.length} links; deletions are not undone`, done);
   };
+  const pins: ResolvedEndpoint[] = [];
   try {
     const found = [];
     for (const end of checked) {
       await stopIfAborted();
-      found.push(await find(client, end));
+      found.push(await find(client, end, pins));
     }
     for (const [i, end] of checked.entries()) {
       await stopIfAborted();
@@ -109,6 +116,7 @@ export async function disconnectAll(ends: { ns: EndpointNs; ifname: string }[], 
     }
     return done;
   } finally {
+    pins.forEach(releaseEndpoint);
     if (!opts.client) await client.close();
   }
 }

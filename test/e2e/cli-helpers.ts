@@ -72,7 +72,7 @@ export function show(r: CliResult): string {
 
 function cliEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
-  if (!('VETHCON_TEST_PAUSE_BEFORE_WIRING_MS' in extra)) delete env.VETHCON_TEST_PAUSE_BEFORE_WIRING_MS;
+  for (const pause of PAUSES) if (!(pause in extra)) delete env[pause];
   delete env.VETHCON_DEBUG;
   return env;
 }
@@ -88,7 +88,7 @@ export function vethcon(
 ): Promise<CliResult> {
   const t0 = Date.now();
   // `wrap`: a command that runs ours, e.g. setpriv dropping capabilities.
-  const cli = opts.cli ?? (opts.env?.VETHCON_TEST_PAUSE_BEFORE_WIRING_MS ? CLI_PAUSED : CLI);
+  const cli = opts.cli ?? (PAUSES.some((p) => opts.env?.[p]) ? CLI_PAUSED : CLI);
   const argv = [...(opts.wrap ?? []), process.execPath, cli, ...args];
   return new Promise((resolve, reject) => {
     const child = spawn(argv[0]!, argv.slice(1), { env: cliEnv(opts.env), stdio: ['ignore', 'pipe', 'pipe'] });
@@ -109,24 +109,31 @@ export function vethcon(
 }
 
 export const PAUSE_ANNOUNCEMENT = 'VETHCON_TEST_PAUSE_BEFORE_WIRING_MS';
+/** The pause once the pair exists (marked pending), before it is configured. */
+export const PAUSE_AFTER_CREATE = 'VETHCON_TEST_PAUSE_AFTER_CREATE_MS';
+/** The pauses paused-vethcon.ts knows, by their variables (which its announcements name). */
+const PAUSES = [PAUSE_ANNOUNCEMENT, PAUSE_AFTER_CREATE];
 
 /**
- * Run the CLI with VETHCON_TEST_PAUSE_BEFORE_WIRING_MS=pauseMs and, as soon as
- * it says on stderr that validation is done and it is pausing, run `fault`
- * (which must finish well within the pause). Resolves when both are done.
+ * Run the CLI with VETHCON_TEST_PAUSE_BEFORE_WIRING_MS=pauseMs (or `at`, the
+ * other pause) and, as soon as it says on stderr that it is pausing there,
+ * run `fault` (which must finish well within the pause). Resolves when both
+ * are done.
  */
-export async function vethconWithFault(args: string[], pauseMs: number, fault: () => Promise<void>): Promise<CliResult & { faultMs: number }> {
+export async function vethconWithFault(
+  args: string[], pauseMs: number, fault: () => Promise<void>, at: string = PAUSE_ANNOUNCEMENT,
+): Promise<CliResult & { faultMs: number }> {
   let started: Promise<number> | undefined;
   let faultError: unknown;
   const r = await vethcon(args, {
-    env: { VETHCON_TEST_PAUSE_BEFORE_WIRING_MS: String(pauseMs) },
+    env: { [at]: String(pauseMs) },
     onStderr: (all) => {
-      if (started || !all.includes(PAUSE_ANNOUNCEMENT)) return;
+      if (started || !all.includes(`${at}:`)) return;
       const t0 = Date.now();
       started = fault().then(() => Date.now() - t0, (e) => { faultError = e; return -1; });
     },
   });
-  if (!started) throw new Error(`the CLI never announced its pause before wiring, so no fault was injected:\n${show(r)}`);
+  if (!started) throw new Error(`the CLI never announced its pause (${at}), so no fault was injected:\n${show(r)}`);
   const faultMs = await started;
   if (faultError) throw new Error(`injecting the fault failed: ${(faultError as Error).message}\n${show(r)}`, { cause: faultError });
   if (faultMs >= pauseMs) throw new Error(`injecting the fault took ${faultMs} ms, longer than the CLI's ${pauseMs} ms pause; the test proves nothing:\n${show(r)}`);

@@ -272,7 +272,9 @@ describe('e2e: the vethcon CLI, as a user types it', function () {
       const out = JSON.parse(j.stdout);
       assert.equal(out.ok, true);
       assert.equal(out.dryRun, true);
-      assert.deepEqual(out.steps.map((s: { netns: string }) => s.netns), [`container ${C1}`, `container ${C1}`, `container ${C1}`, `netns ${A}`, `netns ${A}`]);
+      // Create, mark (both ends), addresses, then completion: the peer's (with up), ours last.
+      assert.deepEqual(out.steps.map((s: { netns: string }) => s.netns),
+        [`container ${C1}`, `container ${C1}`, `netns ${A}`, `container ${C1}`, `container ${C1}`, `netns ${A}`, `netns ${A}`, `container ${C1}`]);
       for (const s of out.steps) assert.match(s.hex, /^[0-9a-f]+$/);
       const del = await ok(['--dry-run', '-D', `${C1},cn1`]);
       assert.match(del.stdout, new RegExp(`would delete cn1 in container ${C1}`));

@@ -26,7 +26,7 @@ const stateOf = (ns: string): string =>
 function countRequests(socket: NetlinkSocket): { count: () => number; restore: () => void } {
   let n = 0;
   const s = socket as any;
-  const saved = { request: s.request, dump: s.dump, batch: s.batch };
+  const saved = { request: s.request, dump: s.dump, batch: s.batch, together: s.together };
   for (const key of Object.keys(saved) as (keyof typeof saved)[]) {
     s[key] = (...args: unknown[]) => (n++, saved[key].apply(socket, args));
   }
@@ -343,9 +343,10 @@ describe('api creates what ip then sees (live, root)', function () {
         { ns: { type: 'netns', name: B }, ifname: 'echo1', addresses: ['10.230.0.2/24'] },
         { client: vc },
       ));
-      // A: the name check, the create, the address; B: the name check, the address and up (one batch).
-      assert.equal(ca.count(), 3, 'requests in A');
-      assert.equal(cb.count(), 2, 'requests in B');
+      // A: the name check, the create with its mark (one send), the address, the completion;
+      // B: the name check, its pending mark, the address with up and completion (one batch).
+      assert.equal(ca.count(), 4, 'requests in A');
+      assert.equal(cb.count(), 3, 'requests in B');
     } finally {
       ca.restore();
       cb.restore();
@@ -374,7 +375,7 @@ describe('api creates what ip then sees (live, root)', function () {
       existed = ipHasLink(A, 'ac0') && ipHasLink(B, 'ac1');
       late.abort(new Error('stop now'));
     };
-    await assert.rejects(connect(...ends('ac'), { client: vc, signal: late.signal, afterCreate }), { name: 'WiringError', message: /: stop now; the pair was removed again, nothing is left behind$/ });
+    await assert.rejects(connect(...ends('ac'), { client: vc, signal: late.signal, afterCreate }), { name: 'WiringError', message: /: stop now; the pair was removed again \(the kernel confirmed ac0 \(ifindex \d+\) in netns \S+ and ac1 \(ifindex \d+\) in netns \S+ gone\), nothing is left behind$/ });
     assert.ok(existed, 'the pair existed when the signal was aborted');
     assert.deepEqual([stateOf(A), stateOf(B)], before, 'nothing is left');
   });

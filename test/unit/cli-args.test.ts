@@ -43,6 +43,13 @@ describe('CLI arguments', () => {
     assert.equal(c.dryRun, true);
   });
 
+  it('parses gc with --dry-run and --json, and nothing else', () => {
+    assert.deepEqual(parseArgs(['gc']), { action: 'gc', json: false, dryRun: false });
+    assert.deepEqual(parseArgs(['gc', '--dry-run', '--json']), { action: 'gc', json: true, dryRun: true });
+    assert.deepEqual(parseArgs(['gc', '--help']), { action: 'help' });
+    assert.throws(() => parseArgs(['gc', '-n', 'a,x']), (e: unknown) => e instanceof UsageError && /gc takes only --dry-run and --json/.test(e.message));
+  });
+
   it('parses deletions', () => {
     assert.deepEqual(parseArgs(['-D', 'c1,link1', '-N', 'red,veth0', '-P', '42,l']), {
       action: 'delete', json: false, dryRun: false,

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import {
   RTNETLINK, requestBytes, u32At, type Request,
-  addLink, setLink, deleteLink, getLink, dumpLinks, addAltname, deleteAltname,
+  addLink, setLink, setLinkGroup, deleteLink, getLink, dumpLinks, addAltname, deleteAltname,
   addAddress, deleteAddress, dumpAddresses,
   addRoute, replaceRoute, deleteRoute, getRoute, dumpRoutes,
   addNeighbour, deleteNeighbour, dumpNeighbours, setNsid, dumpNsids,
@@ -30,6 +30,10 @@ describe('request builders match iproute2 byte for byte', () => {
       ifname: 'va0', kind: 'veth', address: '02:00:00:00:00:01', mtu: 1400,
       peer: { ifname: 'vb0', address: '02:00:00:00:00:02', mtu: 1400 },
     }));
+    // vethcon's ownership mark (src/wire/mark.ts): a link group at creation, the alias set by group, completion.
+    same('link-add-veth-group', () => addLink({ ifname: 'va0', kind: 'veth', group: 0x76012345, peer: { ifname: 'vb0', netNsFd: 4, group: 0x76012345 } }));
+    same('link-set-group-alias', () => setLinkGroup(0x76012345, { ifalias: 'vethcon:v1:0123456789abcdef:pending:pid=4242:start=123456:pidns=4026531836' }));
+    same('link-set-up-group-alias', () => setLink(3, { up: true, group: 0, ifalias: 'vethcon:v1:0123456789abcdef' }));
     same('link-add-bridge', () => addLink({ ifname: 'br0', kind: 'bridge' }));
     same('link-add-macvlan-bridge', () => addLink({ ifname: 'mv0', kind: 'macvlan', link: 3, data: { mode: 'bridge' } }));
     same('link-add-vxlan', () => addLink({

@@ -83,6 +83,16 @@ export function setLink(index: number, changes: LinkSettings & { ifname?: string
   return { type: RTM_NEWLINK, flags: NLM_F_REQUEST | NLM_F_ACK, header: header(index, up), attrs };
 }
 
+/**
+ * Like `ip link set group G [alias S] ...`: the changes applied to every link
+ * in group `group` (ifindex 0 and no name: the kernel selects by IFLA_GROUP).
+ * A group no link is in is not an error; nothing changes.
+ */
+export function setLinkGroup(group: number, changes: Omit<LinkSettings, 'group'>): Request<IfInfoMsg, LinkAttrs> {
+  const { up, ...rest } = changes;
+  return { type: RTM_NEWLINK, flags: NLM_F_REQUEST | NLM_F_ACK, header: header(0, up), attrs: settingAttrs({ ...rest, group }) };
+}
+
 /** Like `ip link del dev X`. */
 export function deleteLink(ref: LinkRef): Request<IfInfoMsg, LinkAttrs> {
   const byIndex = 'index' in ref;
