@@ -11,6 +11,7 @@ import { namedNetnsPath, validateNetnsName, type NamespaceThreads } from '../ns/
 import { Netns, type LinkName, type LinkAddOptions, type LinkSetOptions, type LinkFilter, type RouteListOptions, type RouteOptions } from './netns.js';
 import { SocketCache, toRef, type NetnsTarget } from './sockets.js';
 import type { Link, Address, Route, Neighbour } from './convert.js';
+import { Monitor, closeMonitors, type MonitorOptions } from './monitor.js';
 
 type In = { netns?: NetnsTarget };
 
@@ -114,8 +115,14 @@ export class Vethcon {
     }
   }
 
+  /** Link and address events from namespaces as they happen, like `ip monitor link address` (see Monitor). */
+  monitor(options: MonitorOptions = {}): Monitor {
+    return new Monitor(this.sockets, options);
+  }
+
   /** Close every socket and end the namespace worker. */
   async close(): Promise<void> {
+    closeMonitors(this.sockets);
     await this.sockets.close();
   }
 }
