@@ -5,6 +5,10 @@ export const HELP = `vethcon: connect network namespaces with a veth pair
 Usage:
   vethcon END END [--json] [--dry-run]        create a veth with one end in each
   vethcon -D|-N|-P|-A|-C TARGET,LINK ...      delete a link (its peer goes too)
+  vethcon monitor [-n NETNS]... [-p PID]... [--json]
+                                              print link and address events as they
+                                              happen (no -n/-p: the current namespace;
+                                              also -a PATH, -c); Ctrl-C ends it (exit 0)
   vethcon -h | --help | --version
 
 An END names a namespace, the link's name there, and optionally addresses:
@@ -29,6 +33,7 @@ Examples:
   vethcon -n red:v0:10.0.0.1/30 --mtu 9000 -n blue:v1:10.0.0.2/30 --mtu 9000 --mac 02:00:00:00:00:02
   vethcon -D c1,eth1                 delete eth1 from container c1
   vethcon -N red,veth0               delete veth0 from netns red
+  vethcon monitor -n red -n blue --json   one JSON object per event in red or blue
 
 Exit status: 0 done; 2 usage or validation error (nothing was changed);
 1 failure while wiring (everything done was undone); 130, 143, 129 stopped

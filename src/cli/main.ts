@@ -123,6 +123,8 @@ async function run(cmd: Command, options: MainOptions, signal?: AbortSignal): Pr
       else for (const d of done) process.stdout.write(`deleted ${d.ifname} in ${d.endpoint}${d.note ? `: ${d.note}` : ''}\n`);
       return EXIT_OK;
     }
+    case 'monitor':
+      return (await import('./monitor.js')).runMonitor(cmd, { threads, close: !options.exitWhenDone });
   }
 }
 
