@@ -12,6 +12,7 @@ import { Netns, type LinkName, type LinkAddOptions, type LinkSetOptions, type Li
 import { SocketCache, toRef, type NetnsTarget } from './sockets.js';
 import type { Link, Address, Route, Neighbour } from './convert.js';
 import { check, checkWith, describeValue, ifname as ifnameRule, netnsTargetProblem, ValidationError } from '../rules/index.js';
+import { Monitor, closeMonitors, type MonitorOptions } from './monitor.js';
 
 type In = { netns?: NetnsTarget };
 
@@ -137,8 +138,14 @@ export class Vethcon {
     }
   }
 
+  /** Link and address events from namespaces as they happen, like `ip monitor link address` (see Monitor). */
+  monitor(options: MonitorOptions = {}): Monitor {
+    return new Monitor(this.sockets, options);
+  }
+
   /** Close every socket and end the namespace worker. */
   async close(): Promise<void> {
+    closeMonitors(this.sockets);
     await this.sockets.close();
   }
 }

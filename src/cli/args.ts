@@ -20,7 +20,11 @@ export type Command =
   | { action: 'connect'; ends: [EndInput, EndInput]; json: boolean; dryRun: boolean; dockerTimeoutMs?: number }
   | { action: 'delete'; ends: { ns: EndpointNs; ifname: string }[]; json: boolean; dryRun: boolean; dockerTimeoutMs?: number }
   /** `vethcon gc`: remove the incomplete pairs of ours that killed runs left. */
-  | { action: 'gc'; json: boolean; dryRun: boolean };
+  | { action: 'gc'; json: boolean; dryRun: boolean }
+  /** `vethcon monitor`: the namespaces to listen to (none: the current one). */
+  | { action: 'monitor'; netns: MonitorTarget[]; json: boolean };
+
+export type MonitorTarget = { name: string } | { pid: number } | { path: string } | { current: true };
 
 /** The longest --docker-timeout, in seconds. */
 export const MAX_DOCKER_TIMEOUT_S = 3600;
@@ -35,6 +39,7 @@ export function parseArgs(argv: string[]): Command {
   let json = false;
   let dryRun = false;
   let dockerTimeoutMs: number | undefined;
+  if (argv[0] === 'monitor') return parseMonitor(argv.slice(1));
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = (): string => {
@@ -189,4 +194,30 @@ function exampleOf(flag: string): string {
     case '-a': return '/path/to/netns,LINK[,CIDR...]';
     default: return 'LINK[,CIDR...]';
   }
+}
+
+/** `monitor [-n NETNS]... [-p PID]... [-a PATH]... [-c] [--json]`. */
+function parseMonitor(argv: string[]): Command {
+  const netns: MonitorTarget[] = [];
+  let json = false;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '-h' || arg === '--help') return { action: 'help' };
+    if (arg === '--json') { json = true; continue; }
+    if (arg === '-c') { netns.push({ current: true }); continue; }
+    const [flag, inline] = /^-[npa].+/.test(arg) ? [arg.slice(0, 2), arg.slice(2)] : [arg, undefined];
+    if (flag === '-n' || flag === '-p' || flag === '-a') {
+      const v = inline ?? argv[++i];
+      if (v === undefined || v === '' || v.startsWith('-')) throw new UsageError(`monitor: ${flag} needs a value`);
+      if (flag === '-n') netns.push({ name: v });
+      else if (flag === '-a') netns.push({ path: v });
+      else {
+        const ns = nsOf('pid', v, flag);
+        netns.push({ pid: (ns as { pid: number }).pid });
+      }
+      continue;
+    }
+    throw new UsageError(arg.startsWith('-') ? `monitor: unknown option ${arg}` : `monitor: unexpected argument ${JSON.stringify(arg)}`);
+  }
+  return { action: 'monitor', netns, json };
 }

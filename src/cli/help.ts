@@ -6,6 +6,10 @@ Usage:
   vethcon END END [--json] [--dry-run]        create a veth with one end in each
   vethcon -D|-N|-P|-A|-C TARGET,LINK ...      delete a link (its peer goes too)
   vethcon gc [--dry-run] [--json]             remove pairs that killed runs left half-made
+  vethcon monitor [-n NETNS]... [-p PID]... [--json]
+                                              print link and address events as they
+                                              happen (no -n/-p: the current namespace;
+                                              also -a PATH, -c); Ctrl-C ends it (exit 0)
   vethcon -h | --help | --version
 
 An END names a namespace, the link's name there, and optionally addresses:
@@ -34,6 +38,7 @@ Examples:
   vethcon -D c1,eth1                 delete eth1 from container c1
   vethcon -N red,veth0               delete veth0 from netns red
   vethcon gc --dry-run               list what vethcon gc would remove
+  vethcon monitor -n red -n blue --json   one JSON object per event in red or blue
 
 Exit status: 0 done; 2 usage or validation error, a container or Docker
 engine problem, or a privilege vethcon lacks (it needs root): nothing was

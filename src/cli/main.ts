@@ -180,6 +180,8 @@ async function run(cmd: Command, options: MainOptions, progress: Progress, signa
     }
     case 'gc':
       return runGc(cmd, options, signal);
+    case 'monitor':
+      return (await import('./monitor.js')).runMonitor(cmd, { threads, close: !options.exitWhenDone });
   }
 }
 

@@ -11,6 +11,7 @@ export * from './route/addr.js';
 export * from './route/route.js';
 export * from './route/neigh.js';
 export * from './route/nsid.js';
+export * from './route/groups.js';
 export * from './route/kinds/index.js';
 export * from './route/kinds/kind.js';
 export { veth } from './route/kinds/veth.js';
