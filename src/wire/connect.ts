@@ -173,7 +173,7 @@ async function wire(
  * taken since it was checked, rather than a bare errno from a /proc path.
  */
 async function explain(cause: unknown, created: boolean, ends: [EndSpec, ResolvedEndpoint, Netns][]): Promise<string> {
-  const reason = cause instanceof Error ? cause.message : String(cause);
+  const reason = cause instanceof Error ? withoutOperation(cause) : String(cause);
   for (const [, e] of ends) {
     if (!(await containerStillThere(e))) return reason.startsWith(`${e.label} stopped`) ? reason : `${e.label} stopped while it was being wired (${reason})`;
   }
@@ -215,3 +215,12 @@ function result(e: ResolvedEndpoint, end: EndSpec, ifindex: number): EndResult {
 }
 
 export { planConnect };
+
+/**
+ * A kernel refusal of the pair's creation, without the operation it names:
+ * the WiringError around it names the pair already ("cannot create veth ...").
+ */
+function withoutOperation(e: Error): string {
+  if (e instanceof NetlinkError && e.operation.startsWith('create ') && e.message.startsWith(`${e.operation}: `)) return e.message.slice(e.operation.length + 2);
+  return e.message;
+}
