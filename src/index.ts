@@ -15,3 +15,4 @@ export { disconnect, disconnectAll, DeleteError, type Deleted } from './wire/dis
 export { ConflictError, InterruptedError, NotFoundError, WiringError } from './wire/errors.js';
 export { gc, GcError, type GcOptions, type GcResult, type GcPair, type GcEnd } from './wire/gc.js';
 export type { EndInput, EndpointNs } from './rules/index.js';
+export { DockerError, resolveContainer, type DockerErrorCode, type ResolveContainerOptions, type ResolvedContainer } from './docker/index.js';
