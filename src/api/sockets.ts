@@ -17,10 +17,14 @@ export const toRef = (t: NetnsTarget | undefined): NetnsRef =>
 /** A socket that speaks rtnetlink: every socket the library opens. */
 export type RtnlSocket = NetlinkSocket<RtnlLayoutMessage>;
 
-/** The identity of this (the main) thread's namespace, which it never leaves. */
+/** The identity of this (the main) thread's namespace: it never leaves it, so it is read once. */
+let mainIdentity: string | undefined;
 function mainNetns(): string {
-  const st = statSync('/proc/thread-self/ns/net');
-  return `${st.dev}:${st.ino}`;
+  if (mainIdentity === undefined) {
+    const st = statSync('/proc/thread-self/ns/net');
+    mainIdentity = `${st.dev}:${st.ino}`;
+  }
+  return mainIdentity;
 }
 
 export class SocketCache {

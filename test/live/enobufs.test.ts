@@ -6,31 +6,15 @@
 // acks cannot all fit.
 
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
 import { Vethcon } from '../../src/index.js';
 import { NamespaceThreads } from '../../src/ns/index.js';
 import { NetlinkSocket } from '../../src/transport/socket.js';
 import { NetlinkError } from '../../src/netlink/kernel-error.js';
 import { RTNETLINK, addAddress } from '../../src/netlink/index.js';
-import { LiveNamespaces, requireRoot, ip, ipJson, closeAndCleanup } from './live-helpers.js';
+import { LiveNamespaces, requireRoot, ip, ipJson, closeAndCleanup, shrinkReceiveBuffer } from './live-helpers.js';
 
-const SOL_SOCKET = 1;
-const SO_RCVBUF = 8;
 const ADDRESSES = 2000;
 
-/** setsockopt(fd, SOL_SOCKET, SO_RCVBUF, bytes): the kernel doubles it, with a floor of ~2 KiB. */
-function shrinkReceiveBuffer(fd: number, bytes: number): void {
-  // ffi-rs is loaded already (src/sys/ffi.ts, through the imports above); 'libc' is open.
-  const ffi = createRequire(import.meta.url)('ffi-rs') as typeof import('ffi-rs');
-  const value = Buffer.alloc(4);
-  value.writeInt32LE(bytes);
-  const rc = ffi.load({
-    library: 'libc', funcName: 'setsockopt', retType: ffi.DataType.I32,
-    paramsType: [ffi.DataType.I32, ffi.DataType.I32, ffi.DataType.I32, ffi.DataType.U8Array, ffi.DataType.I32],
-    paramsValue: [fd, SOL_SOCKET, SO_RCVBUF, value, 4],
-  }) as number;
-  assert.equal(rc, 0, 'setsockopt(SO_RCVBUF) failed');
-}
 
 describe('a receive buffer that overflows (ENOBUFS) (live, root)', function () {
   this.timeout(60000);

@@ -5,6 +5,8 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readdirSync, statSync } from 'node:fs';
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
 
 /** Root or bust: under CI a test that cannot run fails instead of skipping. */
 export function requireRoot(context: Mocha.Context): void {
@@ -100,4 +102,21 @@ export function withoutDad(...namespaces: string[]): void {
   for (const ns of namespaces) {
     ip('netns', 'exec', ns, 'sh', '-c', 'echo 0 > /proc/sys/net/ipv6/conf/default/accept_dad; echo 0 > /proc/sys/net/ipv6/conf/all/accept_dad');
   }
+}
+
+/**
+ * setsockopt(fd, SOL_SOCKET, SO_RCVBUF, bytes) through ffi-rs (src/ offers no
+ * such knob): the kernel doubles it, with a floor of ~2 KiB. ffi-rs is loaded
+ * and 'libc' open already, by the src/ modules the calling test imports.
+ */
+export function shrinkReceiveBuffer(fd: number, bytes: number): void {
+  const ffi = createRequire(import.meta.url)('ffi-rs') as typeof import('ffi-rs');
+  const value = Buffer.alloc(4);
+  value.writeInt32LE(bytes);
+  const rc = ffi.load({
+    library: 'libc', funcName: 'setsockopt', retType: ffi.DataType.I32,
+    paramsType: [ffi.DataType.I32, ffi.DataType.I32, ffi.DataType.I32, ffi.DataType.U8Array, ffi.DataType.I32],
+    paramsValue: [fd, 1 /* SOL_SOCKET */, 8 /* SO_RCVBUF */, value, 4],
+  }) as number;
+  assert.equal(rc, 0, 'setsockopt(SO_RCVBUF) failed');
 }

@@ -9,7 +9,6 @@
 
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +17,7 @@ import { Vethcon, NetnsError, type MonitorEvent } from '../../src/index.js';
 import { NamespaceThreads } from '../../src/ns/index.js';
 import { EventReader, EventSocket } from '../../src/transport/events.js';
 import { RTNETLINK, RTNLGRP_IPV4_IFADDR } from '../../src/netlink/index.js';
-import { LiveNamespaces, requireRoot, ip, ipJson, closeAndCleanup, countEntries, settle } from './live-helpers.js';
+import { LiveNamespaces, requireRoot, ip, ipJson, closeAndCleanup, countEntries, settle, shrinkReceiveBuffer } from './live-helpers.js';
 
 const run = promisify(execFile);
 /** `ip ARGS...` without blocking the event loop (the monitor reads while it runs). */
@@ -278,18 +277,6 @@ describe('vc.monitor() (live, root)', function () {
   });
 });
 
-/** setsockopt(fd, SOL_SOCKET, SO_RCVBUF, bytes) through ffi-rs (src/ offers no such knob). */
-function shrinkReceiveBuffer(fd: number, bytes: number): void {
-  const ffi = createRequire(import.meta.url)('ffi-rs') as typeof import('ffi-rs');
-  const value = Buffer.alloc(4);
-  value.writeInt32LE(bytes);
-  const rc = ffi.load({
-    library: 'libc', funcName: 'setsockopt', retType: ffi.DataType.I32,
-    paramsType: [ffi.DataType.I32, ffi.DataType.I32, ffi.DataType.I32, ffi.DataType.U8Array, ffi.DataType.I32],
-    paramsValue: [fd, 1 /* SOL_SOCKET */, 8 /* SO_RCVBUF */, value, 4],
-  }) as number;
-  assert.equal(rc, 0, 'setsockopt(SO_RCVBUF) failed');
-}
 
 describe('event reader: a socket that overflows (live, root)', function () {
   this.timeout(60000);
