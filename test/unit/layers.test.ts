@@ -22,9 +22,11 @@ export const FLOORS: Record<string, number> = {
   ns: 2, // namespace handles and the worker threads that enter them
   api: 3, // the library's typed operations
   wire: 4, // endpoints, connect, disconnect
-  cli: 5,
-  demo: 5,
-  '': 6, // src/index.ts, src/bundle.ts
+  lab: 5, // lab files: plan, apply, destroy, show
+  cli: 6,
+  demo: 6,
+  cni: 6, // the CNI plugin
+  '': 7, // src/index.ts, src/bundle.ts
 };
 
 interface Edge { from: string; to: string; spec: string }
