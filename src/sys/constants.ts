@@ -17,6 +17,10 @@ export const MNT_DETACH = 2;
 
 export const SOCK_RAW = 3;
 export const SOCK_CLOEXEC = 0o2000000;
+export const SOCK_NONBLOCK = 0o4000;
+export const O_NONBLOCK = 0o4000;
+export const F_GETFL = 3;
+export const F_SETFL = 4;
 export const SOL_SOCKET = 1;
 export const SO_SNDBUF = 7;
 export const SO_RCVBUF = 8;
@@ -30,5 +34,4 @@ export const SOCKADDR_NL_BYTES = 12; // sa_family u16, pad u16, nl_pid u32, nl_g
 
 export const AF_INET = 2;
 export const SOCK_STREAM = 1;
-export const SOCK_NONBLOCK = 0o4000;
 export const SIOCGSKNS = 0x894c; // linux/sockios.h: socket's netns as a new fd

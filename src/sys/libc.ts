@@ -27,6 +27,8 @@ export const C = {
   recvAddr: prepare('recv', I32, [I32, U64, I32, I32]),
   recvBytes: prepare('recv', I32, [I32, bytes(), I32, I32]),
   close: prepare('close', I32, [I32]),
+  // fcntl is variadic; (fd, cmd, int) is how F_GETFL / F_SETFL take it.
+  fcntl: prepare('fcntl', I32, [I32, I32, I32]),
   open: prepare('open', I32, [STR, I32, I32]),
   setns: prepare('setns', I32, [I32, I32]),
   unshare: prepare('unshare', I32, [I32]),
@@ -57,6 +59,7 @@ function warmSymbols(): void {
     [C.recvmmsg, [-1, 0, 0, 0, 0]],
     [C.recvAddrQuick, [-1, 0, 0, 0]],
     [C.close, [-1]],
+    [C.fcntl, [-1, 0, 0]],
     [C.open, ['', O_RDONLY | O_CLOEXEC, 0]],
     [C.setns, [-1, 0]],
     [C.mount, ['', '', 0, 0, 0]],

@@ -2,8 +2,10 @@
 // socket, a hand-written RTM_GETLINK, errno reporting. Needs no root.
 
 import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
 import * as sys from '../../src/sys/index.js';
 import { errnoName, errnoText } from '../../src/netlink/errno.js';
+import { shrinkReceiveBuffer } from './live-helpers.js';
 
 const RTM_NEWLINK = 16;
 const RTM_GETLINK = 18;
@@ -62,6 +64,44 @@ describe('sys (the ffi binding)', () => {
       assert.equal(whole.readUInt8(99), 0xee, 'byte before the window untouched');
       assert.equal(whole.readUInt8(100 + n), 0xee, 'byte after the message untouched');
     }
+  });
+
+  it('writes and reads datagrams with Node\'s fs calls, the errno exact', () => {
+    fd = sys.openNetlinkSocket();
+    const reply = Buffer.alloc(65536);
+    for (let seq = 1; seq <= 3; seq++) {
+      const request = getLinkRequest(1, seq);
+      assert.equal(sys.writeDatagram(fd, request, request.length), 32);
+      const n = sys.readDatagram(fd, reply);
+      assert.equal(reply.readUInt32LE(0), n, 'one whole message in the datagram');
+      assert.equal(reply.readUInt16LE(4), RTM_NEWLINK);
+      assert.equal(reply.readUInt32LE(8), seq);
+    }
+    assert.equal(sys.readDatagram(fd, reply), -11, 'nothing queued: -EAGAIN, not a block and not a throw');
+    assert.equal(sys.readDatagram(987654, reply), -9, 'EBADF');
+    assert.throws(() => sys.writeDatagram(987654, Buffer.alloc(4), 4), { name: 'SysError', code: 'EBADF', errno: 9, syscall: 'write' });
+    assert.throws(() => sys.writeDatagram(fd, Buffer.alloc(4), 5), RangeError);
+  });
+
+  it('reads -ENOBUFS once replies overflowed the receive buffer, then the replies that fit', () => {
+    fd = sys.openNetlinkSocket();
+    shrinkReceiveBuffer(fd, 4096);
+    for (let seq = 1; seq <= 64; seq++) sys.writeDatagram(fd, getLinkRequest(1, seq), 32);
+    const reply = Buffer.alloc(65536);
+    const seen: number[] = [];
+    for (let n = sys.readDatagram(fd, reply); n !== -11; n = sys.readDatagram(fd, reply)) seen.push(n < 0 ? n : 1);
+    assert.ok(seen.includes(-105), `ENOBUFS (-105) reported; saw ${seen.join(',')}`);
+    assert.ok(seen.includes(1), 'the replies that fit were read');
+  });
+
+  it('makes a blocking socket non-blocking (setNonBlocking), so a read of nothing returns -EAGAIN', () => {
+    // A socket opened without SOCK_NONBLOCK, as one handed to the library from elsewhere may be.
+    const ffi = createRequire(import.meta.url)('ffi-rs') as typeof import('ffi-rs');
+    fd = ffi.load({ library: 'libc', funcName: 'socket', retType: ffi.DataType.I32, paramsType: [ffi.DataType.I32, ffi.DataType.I32, ffi.DataType.I32], paramsValue: [16, 3 | 0o2000000, 0] }) as number;
+    assert.ok(fd > 2);
+    sys.setNonBlocking(fd);
+    sys.setNonBlocking(fd); // already so: no change
+    assert.equal(sys.readDatagram(fd, Buffer.alloc(64)), -11); // without it, this read would block the test for good
   });
 
   it('returns negative errno from recvBytes instead of throwing', () => {
