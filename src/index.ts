@@ -7,6 +7,7 @@ export { ValidationError } from './rules/index.js';
 export { Netns, type LinkName, type LinkAddOptions, type LinkSetOptions, type LinkFilter, type RouteListOptions, type RouteOptions } from './api/netns.js';
 export type { NetnsTarget } from './api/sockets.js';
 export type { Link, Address, Route, Neighbour, NextHop } from './api/convert.js';
+export type { RouteList } from './api/route-list.js';
 export { Monitor, describeEvent, type MonitorOptions, type MonitorEvent, type MonitorEventKind, type MonitorEventType } from './api/monitor.js';
 export { NetlinkError } from './netlink/kernel-error.js';
 export { NetnsError, NamespaceThreads, type NetnsRef } from './ns/index.js';

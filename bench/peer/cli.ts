@@ -33,6 +33,8 @@
 //                    which validates the CIDR with zod on every call)
 //   PB_VC_W1=serial  W1 one request at a time, go-netlink's order per pair
 //                    (default: batched, see w1())
+//   PB_VC_W3=lazy    W3 through Netns.routeList (RouteList: the dump kept as
+//                    bytes, a Route made only when asked for) instead of listRoutes
 
 type Api = typeof import('../../src/index.js');
 type Bundle = typeof import('../../src/bundle.js');
@@ -148,7 +150,9 @@ function firstError(results: (Error | undefined)[]): void {
 async function dumps(ns: string, reps: number, what: 'links' | 'routes'): Promise<void> {
   await withLibrary(async (_api, vc) => {
     const h = await vc.netns(ns);
-    const once = (): Promise<unknown[]> => (what === 'links' ? h.listLinks() : h.listRoutes({ family: 'inet' }));
+    // PB_VC_W3=lazy: Netns.routeList, the routes kept as bytes and made into objects on demand (none here).
+    const lazy = what === 'routes' && process.env.PB_VC_W3 === 'lazy';
+    const once = (): Promise<{ length: number }> => (what === 'links' ? h.listLinks() : lazy ? h.routeList({ family: 'inet' }) : h.listRoutes({ family: 'inet' }));
     let t = performance.now();
     let objects = (await once()).length;
     out('cold_ms', (performance.now() - t).toFixed(3));

@@ -11,6 +11,7 @@ import { namedNetnsPath, resolveNetns, validateNetnsName, type NamespaceThreads 
 import { Netns, type LinkName, type LinkAddOptions, type LinkSetOptions, type LinkFilter, type RouteListOptions, type RouteOptions } from './netns.js';
 import { SocketCache, toRef, type NetnsTarget } from './sockets.js';
 import type { Link, Address, Route, Neighbour } from './convert.js';
+import type { RouteList } from './route-list.js';
 import { check, checkWith, describeValue, ifname as ifnameRule, netnsTargetProblem, ValidationError } from '../rules/index.js';
 import { Monitor, closeMonitors, type MonitorOptions } from './monitor.js';
 
@@ -78,6 +79,8 @@ export class Vethcon {
     list: async (o: In & RouteListOptions = {}): Promise<Route[]> => (await this.netns(options(o).netns)).listRoutes(o),
     /** Visit routes as they are decoded, holding none: for very large tables. */
     each: async (visit: (r: Route) => void, o: In & RouteListOptions = {}): Promise<number> => (await this.netns(options(o).netns)).eachRoute(visit, o),
+    /** The routes kept as the kernel's bytes, each made into a Route when asked for (RouteList): for very large tables. */
+    table: async (o: In & RouteListOptions = {}): Promise<RouteList> => (await this.netns(options(o).netns)).routeList(o),
     add: async (o: In & RouteOptions): Promise<void> => { const { netns, ...r } = options(o, 'route'); return (await this.netns(netns)).addRoute(r); },
     replace: async (o: In & RouteOptions): Promise<void> => { const { netns, ...r } = options(o, 'route'); return (await this.netns(netns)).replaceRoute(r); },
     delete: async (o: In & RouteOptions): Promise<void> => { const { netns, ...r } = options(o, 'route'); return (await this.netns(netns)).deleteRoute(r); },

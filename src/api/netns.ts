@@ -17,6 +17,7 @@ import { addNeighbour, deleteNeighbour, dumpNeighbours } from '../netlink/route/
 import { RTEXT_FILTER_SKIP_STATS, RTEXT_FILTER_VF, RTM_NEWLINK } from '../netlink/route/link.js';
 import { resolveNetns } from '../ns/index.js';
 import { readLink, readRoute } from './readers.js';
+import { RouteList, RouteListBuilder } from './route-list.js';
 import { toAddress, toNeighbour, withHeader, type Link, type Address, type Route, type Neighbour } from './convert.js';
 import { toRef, type NetnsTarget } from './sockets.js';
 import { LINK_ECHO, LINK_INDEX, SUMMARY } from './summary.js';
@@ -238,6 +239,26 @@ export class Netns {
     let n = 0;
     await this.routeDump(options, (r) => { n++; visit(r); return undefined; });
     return n;
+  }
+
+  /**
+   * The routes as a RouteList: the dump kept as the kernel's bytes, each
+   * route made into an object only when asked for (`at(i)`, iteration). For
+   * very large tables that are counted, searched or walked once.
+   */
+  async routeList(options: RouteListOptions = {}): Promise<RouteList> {
+    const family = options.family === 'inet6' ? AF_INET6 : AF_INET;
+    const table = options.table === 'all' ? undefined : options.table ?? 254;
+    let list: RouteListBuilder | undefined;
+    await this.socket.dump(dumpRoutes(family, table ?? null), `list routes in ${this.label}`, {
+      retries: 3,
+      protocol: SUMMARY,
+      keep: true,
+      // A fresh builder per attempt: an interrupted dump is read again from the start.
+      read: (b, off, len) => (list ??= new RouteListBuilder(table)).add(b, off, len),
+      onRetry: () => { list = undefined; },
+    });
+    return (list ?? new RouteListBuilder(table)).done();
   }
 
   /** Dump routes of a family and table; `take` gets each Route of that table and says what to keep. */

@@ -33,6 +33,12 @@ export interface DumpOptions<T, M extends LayoutMessage = LayoutMessage> {
   map?: (m: DumpMessage<M>) => T | undefined;
   /** Turn each data message at b[off, off+len) straight into a result, undecoded (undefined: skip it). */
   read?: (b: Uint8Array, off: number, len: number) => T | undefined;
+  /**
+   * With `read`: hand it each datagram's own copy instead of the shared
+   * buffer, so it may keep (b, off, len) and read the message later (one copy
+   * per datagram of up to 32 KiB, not one per message).
+   */
+  keep?: boolean;
   /** Read an interrupted dump (NLM_F_DUMP_INTR) again up to this many times (default 0: fail with EINTR). */
   retries?: number;
   /**
@@ -396,7 +402,7 @@ export class NetlinkSocket<out M extends LayoutMessage = LayoutMessage> {
       const n = this.recvNow(operation);
       if (n < 0) { await this.waitForData(operation, started); continue; }
       if (read) {
-        const b = recvBuffer();
+        const b = opts.keep ? ownCopy(n) : recvBuffer();
         for (let off = 0; off < n && !done;) {
           const len = messageLength(b, off, n);
           if (u32At(b, off + 8) === seq) {
