@@ -171,34 +171,43 @@ export class NetlinkSocket<out M extends LayoutMessage = LayoutMessage> {
    * result, and the results come back in order.
    */
   requestRead<T>(req: Request, operation: string, read: (b: Uint8Array, off: number, len: number) => T, opts: { noAck?: boolean } = {}): Promise<T[]> {
-    return this.exclusive(async () => {
-      const seq = this.sendOne(req, req.flags | NLM_F_REQUEST | (opts.noAck ? 0 : NLM_F_ACK));
-      const results: T[] = [];
-      let failure: NetlinkError | undefined;
-      let finished = false;
-      const since = performance.now();
-      while (!finished) {
-        const n = this.recvNow(operation);
-        if (n < 0) { await this.waitForData(operation, since); continue; }
-        const b = recvBuffer();
-        for (let off = 0; off < n && !finished;) {
-          const len = messageLength(b, off, n);
-          if (u32At(b, off + 8) === seq) {
-            if (u16At(b, off + 4) === NLMSG_ERROR) {
-              const e = decodeMessages(b, this.protocol, off, off + len)[0] as ErrorMessage;
-              if (e.error < 0) failure = NetlinkError.from(e, operation, this.lastRequest(), this.protocol);
-              finished = true;
-            } else {
-              results.push(read(b, off, len));
-              if (opts.noAck) finished = true;
-            }
-          }
-          off += (len + 3) & ~3;
-        }
-      }
-      if (failure) throw failure;
-      return results;
+    const flags = req.flags | NLM_F_REQUEST | (opts.noAck ? 0 : NLM_F_ACK);
+    return this.withLock(() => {
+      const seq = this.sendOne(req, flags);
+      const got: Replies<T> = { results: [], finished: false, failure: undefined };
+      // The answer is almost always queued by the time send returns: no promise, no timer.
+      if (this.readReplies(seq, operation, read, opts.noAck === true, got)) return settled(got);
+      return (async () => {
+        const since = performance.now();
+        do await this.waitForData(operation, since);
+        while (!this.readReplies(seq, operation, read, opts.noAck === true, got));
+        return settled(got);
+      })();
     });
+  }
+
+  /** Read what is queued for request `seq` into `got`; whether its answer is complete. */
+  private readReplies<T>(seq: number, operation: string, read: (b: Uint8Array, off: number, len: number) => T, noAck: boolean, got: Replies<T>): boolean {
+    while (!got.finished) {
+      const n = this.recvNow(operation);
+      if (n < 0) return false;
+      const b = recvBuffer();
+      for (let off = 0; off < n && !got.finished;) {
+        const len = messageLength(b, off, n);
+        if (u32At(b, off + 8) === seq) {
+          if (u16At(b, off + 4) === NLMSG_ERROR) {
+            const e = decodeMessages(b, this.protocol, off, off + len)[0] as ErrorMessage;
+            if (e.error < 0) got.failure = NetlinkError.from(e, operation, this.lastRequest(), this.protocol);
+            got.finished = true;
+          } else {
+            got.results.push(read(b, off, len));
+            if (noAck) got.finished = true;
+          }
+        }
+        off += (len + 3) & ~3;
+      }
+    }
+    return true;
   }
 
   /**
@@ -441,6 +450,38 @@ export class NetlinkSocket<out M extends LayoutMessage = LayoutMessage> {
     return { items, interrupted };
   }
 
+  /**
+   * exclusive() for work that usually finishes at once: `fn` returns its
+   * value (no promise made while it runs) or a promise; the lock is held
+   * until either is settled.
+   */
+  private withLock<T>(fn: () => T | Promise<T>): Promise<T> {
+    if (this.locked) return new Promise<void>((wake) => this.waiters.push(wake)).then(() => this.holding(fn)); // woken holding the lock
+    this.locked = true;
+    return this.holding(fn);
+  }
+
+  private holding<T>(fn: () => T | Promise<T>): Promise<T> {
+    let out: T | Promise<T>;
+    try {
+      out = fn();
+    } catch (error) {
+      this.release();
+      return Promise.reject(error);
+    }
+    if (!(out instanceof Promise)) {
+      this.release();
+      return Promise.resolve(out);
+    }
+    return out.then((value) => { this.release(); return value; }, (error: unknown) => { this.release(); throw error; });
+  }
+
+  private release(): void {
+    const next = this.waiters.shift();
+    if (next) next();
+    else this.locked = false;
+  }
+
   /** One operation at a time per socket: a dump that yields must not have its replies read by another. */
   private async exclusive<T>(fn: () => Promise<T>): Promise<T> {
     if (this.locked) await new Promise<void>((wake) => this.waiters.push(wake)); // woken holding the lock
@@ -448,11 +489,17 @@ export class NetlinkSocket<out M extends LayoutMessage = LayoutMessage> {
     try {
       return await fn();
     } finally {
-      const next = this.waiters.shift();
-      if (next) next();
-      else this.locked = false;
+      this.release();
     }
   }
+}
+
+interface Replies<T> { results: T[]; finished: boolean; failure: NetlinkError | undefined }
+
+/** What a finished request resolves to: its results, or its failure thrown. */
+function settled<T>(got: Replies<T>): T[] {
+  if (got.failure) throw got.failure;
+  return got.results;
 }
 
 /** The error a dump's last message (NLMSG_DONE or NLMSG_ERROR) reports, if any. */

@@ -72,6 +72,40 @@ describe('a stale reply queued before a request is not taken for its answer (liv
     assert.equal(m.attrs.ifname, 'vcs-b');
   });
 
+  it('requestRead (read from the bytes, the path of links.get): a stale RTM_NEWLINK for vcs-a queued, vcs-b answers vcs-b', async () => {
+    leaveStale(getLink({ ifname: 'vcs-a' }), false);
+    const links = await sock.requestRead(getLink({ ifname: 'vcs-b' }), 'get vcs-b', readLink, { noAck: true });
+    assert.deepEqual(links.map((l) => l.ifname), ['vcs-b']);
+    leaveStale(getLink({ ifname: 'vcs-a' }), false);
+    assert.equal((await (await vc.netns(netns)).getLink('vcs-b')).ifname, 'vcs-b');
+  });
+
+  it('requestRead: a stale success ack queued, a GET of a link that is not there rejects with ENODEV', async () => {
+    leaveStale(setLink(indexA, { mtu: 1500 }), true);
+    await assert.rejects(sock.requestRead(getLink({ ifname: 'vcs-nosuch' }), 'get vcs-nosuch', readLink, { noAck: true }), (e: unknown) => {
+      assert.ok(e instanceof NetlinkError && e.code === 'ENODEV', String(e));
+      return true;
+    });
+    // And the socket is free again: the next request is served.
+    assert.equal((await (await vc.netns(netns)).getLink(indexA)).ifname, 'vcs-a');
+  });
+
+  it('requestRead (acked): a stale error ack queued, a request that succeeds resolves with no replies', async () => {
+    leaveStale(deleteLink({ ifname: 'vcs-nosuch' }), true);
+    assert.deepEqual(await sock.requestRead(setLink(indexA, { mtu: 1400 }), 'set mtu of vcs-a', readLink), []);
+  });
+
+  it('requestRead waits its turn: gets and a dump started together on one socket each get their own answers', async () => {
+    const h = await vc.netns(netns);
+    const gets = Array.from({ length: 20 }, (_, i) => h.getLink(i % 2 ? 'vcs-a' : 'vcs-b'));
+    const dump = h.listLinks();
+    const missing = h.getLink('vcs-nosuch').then(() => 'resolved', (e: unknown) => (e as NetlinkError).code);
+    const got = await Promise.all(gets);
+    assert.deepEqual(got.map((l) => l.ifname), Array.from({ length: 20 }, (_, i) => (i % 2 ? 'vcs-a' : 'vcs-b')));
+    assert.deepEqual((await dump).map((l) => l.ifname).sort(), names());
+    assert.equal(await missing, 'ENODEV');
+  });
+
   it('request (acked): a stale error ack (ENODEV) queued, a request that succeeds resolves', async () => {
     leaveStale(deleteLink({ ifname: 'vcs-nosuch' }), true);
     await sock.request(setLink(indexA, { mtu: 1400 }), 'set mtu of vcs-a');
