@@ -76,7 +76,7 @@ export class RouteList implements Iterable<Route> {
     return readRoute(this.chunks[this.where[k]], this.where[k + 1], this.where[k + 2]);
   }
 
-  *[Symbol.iterator](): Iterator<Route> {
+  *[Symbol.iterator](): Generator<Route, void, undefined> {
     for (let i = 0; i < this.length; i++) yield this.at(i)!;
   }
 
