@@ -13,8 +13,7 @@
 // addressOf() for why that is safe.
 
 import { readSync, writeSync } from 'node:fs';
-import { constants as os } from 'node:os';
-import { EMSGSIZE, EOPNOTSUPP, EPERM } from '../netlink/errno.js';
+import { EMSGSIZE, EOPNOTSUPP, EPERM, errnoNumber } from '../netlink/errno.js';
 import { invoke, check, rawLoad, type Call } from './ffi.js';
 import { C, addressOf } from './libc.js';
 import { closeFd } from './files.js';
@@ -109,12 +108,14 @@ export function setNonBlocking(fd: number): void {
 
 /**
  * The errno of a failed fs call, exactly: Node names it in err.code
- * ('ENOBUFS') and gives -errno in err.errno. Anything else is not a failed
- * system call and is thrown on.
+ * ('ENOBUFS'), which our errno table (Linux's) turns back into its number;
+ * err.errno (-errno on Linux) covers a name the table lacks. Anything else
+ * (Node's own RangeError for a bad argument) is not a failed system call and
+ * is thrown on.
  */
 function errnoOf(error: unknown): number {
   const e = error as NodeJS.ErrnoException;
-  const named = typeof e?.code === 'string' ? (os.errno as Record<string, number | undefined>)[e.code] : undefined;
+  const named = typeof e?.code === 'string' ? errnoNumber(e.code) : undefined;
   if (named !== undefined) return named;
   if (typeof e?.errno === 'number' && e.errno < 0 && e.syscall !== undefined) return -e.errno;
   throw error;
