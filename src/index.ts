@@ -16,3 +16,7 @@ export { ConflictError, InterruptedError, NotFoundError, WiringError } from './w
 export { gc, GcError, type GcOptions, type GcResult, type GcPair, type GcEnd } from './wire/gc.js';
 export type { EndInput, EndpointNs } from './rules/index.js';
 export { DockerError, resolveContainer, type DockerErrorCode, type ResolveContainerOptions, type ResolvedContainer } from './docker/index.js';
+export {
+  applyLab, destroyLab, watchLab, parseLab, loadLab, labJsonSchema,
+  type Lab, type LabNode, type LabLink, type LabEnd, type LabFileInput, type ApplyOptions, type ApplyResult, type LinkOutcome, type LinkOutcomeEnd, type LinkAction, type WatchOptions,
+} from './lab/index.js';

@@ -10,6 +10,13 @@ Usage:
                                               print link and address events as they
                                               happen (no -n/-p: the current namespace;
                                               also -a PATH, -c); Ctrl-C ends it (exit 0)
+  vethcon apply LAB [--prune] [--dry-run] [--watch] [--json]
+                                              make the machine match a lab file: create
+                                              missing links, fix drifted ones; --prune
+                                              removes the lab's links the file dropped;
+                                              --watch re-wires restarted containers
+  vethcon destroy LAB [--dry-run] [--json]    remove the lab's links, nothing else
+  vethcon schema                              print the lab file's JSON Schema
   vethcon -h | --help | --version
 
 An END names a namespace, the link's name there, and optionally addresses:
@@ -39,6 +46,7 @@ Examples:
   vethcon -N red,veth0               delete veth0 from netns red
   vethcon gc --dry-run               list what vethcon gc would remove
   vethcon monitor -n red -n blue --json   one JSON object per event in red or blue
+  vethcon apply lab.json --dry-run   what applying lab.json would change
 
 Exit status: 0 done; 2 usage or validation error, a container or Docker
 engine problem, or a privilege vethcon lacks (it needs root): nothing was
