@@ -10,6 +10,10 @@ Usage:
                                               print link and address events as they
                                               happen (no -n/-p: the current namespace;
                                               also -a PATH, -c); Ctrl-C ends it (exit 0)
+  vethcon show [--all] [--json | --dot] [--netns NAME]... [--container NAME]... [--lab NAME]
+                                              list the links vethcon made, both ends
+                                              with namespace, name and addresses (--all:
+                                              every veth pair too; --dot: a Graphviz graph)
   vethcon -h | --help | --version
 
 An END names a namespace, the link's name there, and optionally addresses:
@@ -38,6 +42,8 @@ Examples:
   vethcon -D c1,eth1                 delete eth1 from container c1
   vethcon -N red,veth0               delete veth0 from netns red
   vethcon gc --dry-run               list what vethcon gc would remove
+  vethcon show --container c1        the links of vethcon's with an end in container c1
+  vethcon show --all --dot | dot -Tsvg > links.svg   every veth pair, as a graph
   vethcon monitor -n red -n blue --json   one JSON object per event in red or blue
 
 Exit status: 0 done; 2 usage or validation error, a container or Docker
