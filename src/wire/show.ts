@@ -182,9 +182,13 @@ export async function show(opts: ShowOptions = {}): Promise<ShowResult> {
     for (const o of opened.splice(0)) o.close();
 
     const links = await collect(held, opts.all === true);
-    result.links = links.filter((l) => (opts.lab === undefined || l.mark?.lab === opts.lab)
-      && (wanted.size === 0 || l.ends.some((e) => e.identity !== undefined && wanted.has(e.identity))))
-      .map(({ link }) => link);
+    const isWanted = (e: Found['ends'][number]): boolean => e.identity !== undefined && wanted.has(e.identity);
+    result.links = links.filter((l) => (opts.lab === undefined || l.mark?.lab === opts.lab) && (wanted.size === 0 || l.ends.some(isWanted)))
+      .map(({ link, ends }) => {
+        // The end in the namespace asked about comes first.
+        if (wanted.size && ends.length === 2 && !isWanted(ends[0]) && isWanted(ends[1])) link.ends.reverse();
+        return link;
+      });
     await addAddresses(result.links, links, held);
     return result;
   } finally {
