@@ -6,6 +6,7 @@
 
 import type { EndInput, EndpointNs } from '../rules/index.js';
 import { quote } from '../rules/problems.js';
+import { LAB_ACTIONS, parseLabArgs, type LabCommand } from './lab-args.js';
 
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -24,7 +25,9 @@ export type Command =
   /** `vethcon monitor`: the namespaces to listen to (none: the current one). */
   | { action: 'monitor'; netns: MonitorTarget[]; json: boolean }
   /** `vethcon show`: the links made by vethcon (all veth pairs with --all), filtered. */
-  | { action: 'show'; all: boolean; json: boolean; dot: boolean; netns: string[]; containers: string[]; lab?: string };
+  | { action: 'show'; all: boolean; json: boolean; dot: boolean; netns: string[]; containers: string[]; lab?: string }
+  /** `vethcon apply|destroy LAB`, `vethcon schema`. */
+  | LabCommand;
 
 export type MonitorTarget = { name: string } | { pid: number } | { path: string } | { current: true };
 
@@ -37,6 +40,7 @@ const DELETE_FLAGS: Record<string, EndpointNs['type']> = { '-D': 'docker', '-N':
 export function parseArgs(argv: string[]): Command {
   if (argv[0] === 'gc') return parseGc(argv.slice(1));
   if (argv[0] === 'show') return parseShow(argv.slice(1));
+  if (LAB_ACTIONS.has(argv[0] ?? '')) return parseLab(argv);
   const ends: EndInput[] = [];
   const deletes: { ns: EndpointNs; ifname: string }[] = [];
   let json = false;
@@ -109,6 +113,14 @@ function parseGc(args: string[]): Command {
     else throw new UsageError(`gc takes only --dry-run and --json, not ${quote(arg)}`);
   }
   return { action: 'gc', json, dryRun };
+}
+
+/** `apply`, `destroy`, `schema` (lab-args.ts). */
+function parseLab(argv: string[]): Command {
+  const parsed = parseLabArgs(argv);
+  if (parsed === 'help') return { action: 'help' };
+  if (typeof parsed === 'string') throw new UsageError(parsed);
+  return parsed;
 }
 
 /** `-dfoo` style: the value glued to the flag. */
