@@ -17,6 +17,10 @@ Usage:
                                               --watch re-wires restarted containers
   vethcon destroy LAB [--dry-run] [--json]    remove the lab's links, nothing else
   vethcon schema                              print the lab file's JSON Schema
+  vethcon show [--all] [--json | --dot] [--netns NAME]... [--container NAME]... [--lab NAME]
+                                              list the links vethcon made, both ends
+                                              with namespace, name and addresses (--all:
+                                              every veth pair too; --dot: a Graphviz graph)
   vethcon -h | --help | --version
 
 An END names a namespace, the link's name there, and optionally addresses:
@@ -45,6 +49,8 @@ Examples:
   vethcon -D c1,eth1                 delete eth1 from container c1
   vethcon -N red,veth0               delete veth0 from netns red
   vethcon gc --dry-run               list what vethcon gc would remove
+  vethcon show --container c1        the links of vethcon's with an end in container c1
+  vethcon show --all --dot | dot -Tsvg > links.svg   every veth pair, as a graph
   vethcon monitor -n red -n blue --json   one JSON object per event in red or blue
   vethcon apply lab.json --dry-run   what applying lab.json would change
 
