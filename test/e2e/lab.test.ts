@@ -110,6 +110,29 @@ describe('e2e: labs with Docker containers and named namespaces', function () {
     await pingEveryLink();
   });
 
+  it('vethcon show --json --lab lists every link with both ends, as ip -j -d link and docker inspect see them', async () => {
+    const r = await vethcon(['show', '--json', '--lab', `e2e-${tag}`]);
+    assert.equal(r.code, 0, show(r));
+    const out = JSON.parse(r.stdout) as { schema: number; links: { mark?: { lab?: string }; ends: { netns: string; ifname: string; ifindex: number; addresses: string[] }[] }[] };
+    assert.equal(out.schema, 1);
+    assert.equal(out.links.length, 6, show(r));
+    const label = (node: string): string => (node.startsWith('c') ? `container ${C[Number(node.slice(1)) - 1]}` : `netns ${N[Number(node.slice(1)) - 1]}`);
+    for (const [na, ia, aa, nb, ib, ab] of LINKS) {
+      const want = [[label(na), ia, `${aa}/30`], [label(nb), ib, `${ab}/30`]].sort().map((x) => x.join(' '));
+      const found = out.links.find((l) => JSON.stringify(l.ends.map((e) => `${e.netns} ${e.ifname} ${e.addresses.filter((a) => !a.startsWith('fe80:')).join(',')}`).sort()) === JSON.stringify(want));
+      assert.ok(found, `no link ${want.join(' <-> ')} in ${r.stdout}`);
+      assert.equal(found.mark?.lab, `e2e-${tag}`);
+      // The oracle: each end's ifindex, and its peer's, in that namespace (docker inspect's PID for containers).
+      const [ea, eb] = [found.ends.find((e) => e.ifname === ia && e.netns === label(na))!, found.ends.find((e) => e.ifname === ib && e.netns === label(nb))!];
+      const la = (await ipJson<IpLink[]>(await nsOf(na), '-d', 'link', 'show', 'dev', ia))[0]!;
+      const lb = (await ipJson<IpLink[]>(await nsOf(nb), '-d', 'link', 'show', 'dev', ib))[0]!;
+      assert.equal(ea.ifindex, la.ifindex);
+      assert.equal(eb.ifindex, lb.ifindex);
+      assert.equal(la.link_index, lb.ifindex, `${na}:${ia}'s peer is ${nb}:${ib}`);
+      assert.equal(la.linkinfo?.info_kind, 'veth');
+    }
+  });
+
   it('a second apply changes nothing: same ifindexes', async () => {
     const before = await allViews();
     const r = await vethcon(['apply', lab, '--json']);
