@@ -18,12 +18,12 @@ export function kindOptions(link: AttachLinkInput): Record<string, unknown> {
   const { kind, parent: _p, parentNs: _n, ...given } = link as AttachLinkInput & Record<string, unknown>;
   const options: Record<string, unknown> = {};
   // In the registry's order, defaults included (a vxlan's port 4789, a macvlan's mode bridge).
+  // Like iproute2 and koko: a vxlan learns remote MACs unless told not to.
+  const ours: Record<string, unknown> = kind === 'vxlan' ? { learning: true } : {};
   for (const [name, o] of Object.entries(ATTACH_KINDS[kind].kind.options as Record<string, { default?: unknown }>)) {
-    const v = given[name] ?? o.default;
+    const v = given[name] ?? ours[name] ?? o.default;
     if (v !== undefined) options[name] = v;
   }
-  // Like iproute2 and koko: a vxlan learns remote MACs unless told not to.
-  if (kind === 'vxlan' && options.learning === undefined) options.learning = true;
   return options;
 }
 
