@@ -267,7 +267,7 @@ describe('e2e: the vethcon CLI, as a user types it', function () {
       assert.match(r.stdout, /add 2001:db8:8::1\/64 to dr1 \(no DAD/);
       assert.match(r.stdout, /add 10\.20\.8\.2\/24 to dr2/);
       assert.match(r.stdout, /set dr2 up/);
-      assert.match(r.stdout, /^ {3}RTM_NEWLINK NLM_F_REQUEST\|NLM_F_ACK\|NLM_F_ECHO\|NLM_F_CREATE\|NLM_F_EXCL header\{flags=1 change=1\} IFLA_MTU=9000 /m, 'each step shows its request by name');
+      assert.match(r.stdout, /^ {3}RTM_NEWLINK NLM_F_REQUEST\|NLM_F_ACK\|NLM_F_ECHO\|NLM_F_CREATE\|NLM_F_EXCL header\{flags=1 change=1\} IFLA_GROUP=\d+ IFLA_IFNAME="dr1" IFLA_LINKINFO=\{IFLA_INFO_KIND="veth" .*IFLA_MTU=9000 /m, 'each step shows its request by name');
       const j = await ok(['--dry-run', '--json', ...args]);
       const out = JSON.parse(j.stdout);
       assert.equal(out.ok, true);
