@@ -23,10 +23,10 @@ export interface ApplyOptions {
 }
 
 export interface LinkOutcome {
-  index: number;
-  key: string;
+  index?: number;
+  key?: string;
   link: string;
-  action: 'created' | 'updated' | 'unchanged' | 'removed' | 'waiting';
+  action: 'created' | 'updated' | 'unchanged' | 'removed' | 'waiting' | 'kept';
   changes: string[];
   ends: { node: string; endpoint: string; ifname: string; ifindex?: number; mac?: string; addresses: string[] }[];
 }

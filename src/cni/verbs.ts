@@ -58,19 +58,35 @@ export function bindingsToBind(lab: Lab, bindings: Binding[]): Record<string, En
   return bind;
 }
 
-/** The node's interfaces among the apply's links: those made or found (not waiting for a peer). */
+/** The node's interfaces among the apply's links: those the lab names and that exist now (not waiting for a peer). */
 export function podInterfaces(links: LinkOutcome[], node: string): PodInterface[] {
   const out: PodInterface[] = [];
   for (const l of links) {
-    if (l.action === 'waiting' || l.action === 'removed') continue;
+    if (l.action !== 'created' && l.action !== 'updated' && l.action !== 'unchanged') continue;
     for (const e of l.ends) if (e.node === node) out.push({ ifname: e.ifname, ...(e.mac ? { mac: e.mac } : {}), addresses: e.addresses });
   }
   return out;
 }
 
-/** CHECK's verdict: the links a dry run would touch. */
+/** CHECK's verdict: the links a dry run would create, change or remove (not those waiting for a peer pod). */
 export function driftOf(links: LinkOutcome[]): LinkOutcome[] {
-  return links.filter((l) => l.action !== 'unchanged' && l.action !== 'waiting');
+  return links.filter((l) => l.action === 'created' || l.action === 'updated' || l.action === 'removed');
+}
+
+/** The MAC of each interface that has none yet, as the pod's namespace has it (one dump). */
+async function withMacs(client: Vethcon | undefined, sandbox: string, ours: PodInterface[]): Promise<PodInterface[]> {
+  if (!client || ours.every((o) => o.mac)) return ours;
+  let links;
+  try {
+    links = await client.links.list({ netns: { path: sandbox } });
+  } catch {
+    return ours; // a MAC is "if applicable": the links are made, the result goes without it
+  }
+  const macs = new Map(links.map((l) => [l.ifname, l.address]));
+  return ours.map((o) => {
+    const mac = o.mac ?? macs.get(o.ifname);
+    return mac ? { ...o, mac } : o;
+  });
 }
 
 function requireVersion(config: NetworkConfig, min: string, verb: string): void {
@@ -117,7 +133,7 @@ async function add(env: CniEnv, config: NetworkConfig, lab: Lab, store: BindingS
     throw asCniError(e, CNI_CODE.labFailed, `lab ${lab.name}, node ${node}: apply failed`);
   }
   log(`ADD ${env.containerId} as node ${node} (${match.by}) in ${sandbox}: ${result.links.map((l) => `${l.link} ${l.action}`).join(', ') || 'no links'}`);
-  return buildResult(config.cniVersion, config.prevResult, sandbox, podInterfaces(result.links, node));
+  return buildResult(config.cniVersion, config.prevResult, sandbox, await withMacs(deps.client, sandbox, podInterfaces(result.links, node)));
 }
 
 async function del(env: CniEnv, config: NetworkConfig, lab: Lab, store: BindingStore, log: Log, deps: VerbDeps): Promise<void> {
