@@ -163,6 +163,41 @@ export class Netns {
     return { made, failed: errors.find((e) => e !== undefined) };
   }
 
+  /**
+   * Many creations, each with requests that must share its send (its mark),
+   * as createTogether does for one: `perSend` units per send, a unit never
+   * split across two. Per unit: what the kernel echoed, the creation's
+   * error, or the first error of its other requests (the link exists then).
+   */
+  async createUnits(units: { create: Request; also: Request[]; ifname: string }[], what: string, perSend = 8): Promise<{ made?: { ifindex: number; link?: number }; error?: NetlinkError; failed?: NetlinkError }[]> {
+    const out: { made?: { ifindex: number; link?: number }; error?: NetlinkError; failed?: NetlinkError }[] = units.map(() => ({}));
+    for (let from = 0; from < units.length; from += perSend) {
+      const chunk = units.slice(from, from + perSend);
+      const reqs: Request[] = [];
+      const unitOf: number[] = [];
+      const first: boolean[] = [];
+      for (const [k, u] of chunk.entries()) {
+        reqs.push({ ...u.create, flags: u.create.flags | NLM_F_ECHO }, ...u.also);
+        for (let j = 0; j <= u.also.length; j++) { unitOf.push(from + k); first.push(j === 0); }
+      }
+      checkRequests(reqs);
+      const errors = await this.socket.together(reqs, (i) => `${what} (${units[unitOf[i]!]!.ifname}${first[i] ? '' : ', its mark'}) in ${this.label}`, {
+        protocol: LINK_ECHO,
+        each: (i, m) => {
+          const r = out[unitOf[i]!]!;
+          if (first[i]) r.made ??= echoedLink(m, units[unitOf[i]!]!.ifname);
+        },
+      });
+      for (const [i, e] of errors.entries()) {
+        if (!e) continue;
+        const r = out[unitOf[i]!]!;
+        if (first[i]) r.error = e;
+        else r.failed ??= e;
+      }
+    }
+    return out;
+  }
+
   /** The link with this ifindex, or undefined if there is none here (ENODEV). */
   async findLink(ifindex: number): Promise<Link | undefined> {
     try {

@@ -6,6 +6,7 @@
 
 import type { EndInput, EndpointNs } from '../rules/index.js';
 import { quote } from '../rules/problems.js';
+import { LAB_ACTIONS, parseLabArgs, type LabCommand } from './lab-args.js';
 
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -22,7 +23,9 @@ export type Command =
   /** `vethcon gc`: remove the incomplete pairs of ours that killed runs left. */
   | { action: 'gc'; json: boolean; dryRun: boolean }
   /** `vethcon monitor`: the namespaces to listen to (none: the current one). */
-  | { action: 'monitor'; netns: MonitorTarget[]; json: boolean };
+  | { action: 'monitor'; netns: MonitorTarget[]; json: boolean }
+  /** `vethcon apply|destroy LAB`, `vethcon schema`. */
+  | LabCommand;
 
 export type MonitorTarget = { name: string } | { pid: number } | { path: string } | { current: true };
 
@@ -34,6 +37,7 @@ const DELETE_FLAGS: Record<string, EndpointNs['type']> = { '-D': 'docker', '-N':
 
 export function parseArgs(argv: string[]): Command {
   if (argv[0] === 'gc') return parseGc(argv.slice(1));
+  if (LAB_ACTIONS.has(argv[0] ?? '')) return parseLab(argv);
   const ends: EndInput[] = [];
   const deletes: { ns: EndpointNs; ifname: string }[] = [];
   let json = false;
@@ -106,6 +110,14 @@ function parseGc(args: string[]): Command {
     else throw new UsageError(`gc takes only --dry-run and --json, not ${quote(arg)}`);
   }
   return { action: 'gc', json, dryRun };
+}
+
+/** `apply`, `destroy`, `schema` (lab-args.ts). */
+function parseLab(argv: string[]): Command {
+  const parsed = parseLabArgs(argv);
+  if (parsed === 'help') return { action: 'help' };
+  if (typeof parsed === 'string') throw new UsageError(parsed);
+  return parsed;
 }
 
 /** `-dfoo` style: the value glued to the flag. */

@@ -84,7 +84,7 @@ export interface MainOptions {
 }
 
 /** What the command has done so far: whether anything was changed, for the exit status of a failure. */
-interface Progress {
+export interface Progress {
   changed: boolean;
 }
 
@@ -95,7 +95,7 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
   try {
     const cmd = parseArgs(argv);
     json = 'json' in cmd && cmd.json;
-    if ((cmd.action === 'connect' || cmd.action === 'delete' || cmd.action === 'gc') && !cmd.dryRun) signals = catchSignals();
+    if ((cmd.action === 'connect' || cmd.action === 'delete' || cmd.action === 'gc' || cmd.action === 'apply' || cmd.action === 'destroy') && !cmd.dryRun) signals = catchSignals();
     if ((cmd.action === 'connect' || cmd.action === 'delete') && cmd.dockerTimeoutMs !== undefined) {
       (await import('../docker/index.js')).setEngineLimits({ timeoutMs: cmd.dockerTimeoutMs });
     }
@@ -182,6 +182,10 @@ async function run(cmd: Command, options: MainOptions, progress: Progress, signa
       return runGc(cmd, options, signal);
     case 'monitor':
       return (await import('./monitor.js')).runMonitor(cmd, { threads, close: !options.exitWhenDone });
+    case 'apply':
+    case 'destroy':
+    case 'schema':
+      return (await import('./lab.js')).runLab(cmd, { threads, close: !options.exitWhenDone, signal, progress });
   }
 }
 

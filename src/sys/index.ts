@@ -12,4 +12,5 @@ export { addMembership, dropMembership, NETLINK_ADD_MEMBERSHIP, NETLINK_DROP_MEM
 export { closeFd, closeQuietly, openPath, setns, unshare, mount, umount2 } from './files.js';
 export { openTcpSocket, socketNetnsFd } from './inet.js';
 export { exitNow } from './exit.js';
+export { tryLockExclusive } from './lock.js';
 export { ffiBindingPath, setFfiBindingPath } from './binding-path.js';
