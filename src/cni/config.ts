@@ -1,8 +1,8 @@
 // The network configuration the runtime writes on stdin, checked with zod
 // before anything changes. Keys the CNI spec gives every plugin (cniVersion,
 // name, type, args, runtimeConfig, capabilities, prevResult, dns, ipam, and
-// 1.1's GC list) are taken; this plugin's own are lab or labFile, logFile and
-// stateDir. Any other key is refused with code 2 ("unsupported field"), so a
+// 1.1's GC list) are taken; this plugin's own are lab or labFile, logFile,
+// stateDir and resultAddresses. Any other key is refused with code 2 ("unsupported field"), so a
 // typo like "labfile" is said, not ignored.
 
 import { z } from 'zod/v4';
@@ -41,6 +41,7 @@ export const networkConfig = z.strictObject({
   labFile: absolutePath('labFile').optional().describe('The lab file, on this node.'),
   logFile: absolutePath('logFile').optional().describe('Where the plugin logs; no logging without it.'),
   stateDir: absolutePath('stateDir').optional().describe(`Where pod bindings are kept; ${DEFAULT_STATE_DIR} by default.`),
+  resultAddresses: z.boolean().optional().describe('Also list our interfaces\' addresses in the result\'s ips (off: the reference plugins\' CHECK checks every ip on their own interface).'),
   args: z.looseObject({ cni: z.looseObject({ labNode: nodeName.optional() }).optional() }).optional(),
   runtimeConfig: z.looseObject({ labNode: nodeName.optional() }).optional(),
   capabilities: z.record(z.string(), z.boolean()).optional(),

@@ -1,8 +1,12 @@
 // The result an ADD prints: the previous plugin's result (prevResult) passed
 // on, with this plugin's interfaces appended (name, mac, sandbox = the pod's
-// namespace file) and their addresses in ips, each pointing at its interface
-// by index. Written in the configuration's cniVersion: before 1.0.0 an ip
-// also carries its "version" ("4" or "6").
+// namespace file), and, when asked (resultAddresses), their addresses in ips,
+// each pointing at its interface by index. Not by default: libcni hands the
+// whole cached result to every plugin of the list on CHECK, and the
+// reference plugins (ptp, bridge) look for every ip of it on their own
+// interface (CNI_IFNAME), so an address of ours there fails their CHECK
+// ("Failed to match addr 10.214.0.2/30 on interface eth0"). Written in the
+// configuration's cniVersion: before 1.0.0 an ip also carries its "version".
 
 import type { PrevResult } from './config.js';
 import { versionAtLeast } from './config.js';
@@ -35,8 +39,8 @@ export interface CniResult {
   [key: string]: unknown;
 }
 
-/** The result: prevResult (or an empty one) with `ours` added in `sandbox`. */
-export function buildResult(cniVersion: string, prev: PrevResult | undefined, sandbox: string, ours: PodInterface[]): CniResult {
+/** The result: prevResult (or an empty one) with `ours` added in `sandbox` (and their addresses, `withAddresses`). */
+export function buildResult(cniVersion: string, prev: PrevResult | undefined, sandbox: string, ours: PodInterface[], withAddresses = false): CniResult {
   const withVersion = !versionAtLeast(cniVersion, '1.0.0');
   const base: Record<string, unknown> = prev ? { ...prev } : { dns: {} };
   const interfaces: CniInterface[] = [...(prev?.interfaces ?? [])];
@@ -55,7 +59,7 @@ export function buildResult(cniVersion: string, prev: PrevResult | undefined, sa
   for (const o of ours) {
     const index = kept.length;
     kept.push({ name: o.ifname, ...(o.mac ? { mac: o.mac } : {}), sandbox });
-    for (const address of o.addresses) {
+    for (const address of withAddresses ? o.addresses : []) {
       ips.push({ ...(withVersion ? { version: address.includes(':') ? '6' : '4' } : {}), address, interface: index } as CniIp);
     }
   }

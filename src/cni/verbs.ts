@@ -63,7 +63,7 @@ export function podInterfaces(links: LinkOutcome[], node: string): PodInterface[
   const out: PodInterface[] = [];
   for (const l of links) {
     if (l.action !== 'created' && l.action !== 'updated' && l.action !== 'unchanged') continue;
-    for (const e of l.ends) if (e.node === node) out.push({ ifname: e.ifname, ...(e.mac ? { mac: e.mac } : {}), addresses: e.addresses });
+    for (const e of l.ends) if (e.node === node) out.push({ ifname: e.ifname, addresses: e.addresses });
   }
   return out;
 }
@@ -73,7 +73,7 @@ export function driftOf(links: LinkOutcome[]): LinkOutcome[] {
   return links.filter((l) => l.action === 'created' || l.action === 'updated' || l.action === 'removed');
 }
 
-/** The MAC of each interface that has none yet, as the pod's namespace has it (one dump). */
+/** Each interface's MAC, as the pod's namespace has it (one dump). */
 async function withMacs(client: Vethcon | undefined, sandbox: string, ours: PodInterface[]): Promise<PodInterface[]> {
   if (!client || ours.every((o) => o.mac)) return ours;
   let links;
@@ -133,7 +133,7 @@ async function add(env: CniEnv, config: NetworkConfig, lab: Lab, store: BindingS
     throw asCniError(e, CNI_CODE.labFailed, `lab ${lab.name}, node ${node}: apply failed`);
   }
   log(`ADD ${env.containerId} as node ${node} (${match.by}) in ${sandbox}: ${result.links.map((l) => `${l.link} ${l.action}`).join(', ') || 'no links'}`);
-  return buildResult(config.cniVersion, config.prevResult, sandbox, await withMacs(deps.client, sandbox, podInterfaces(result.links, node)));
+  return buildResult(config.cniVersion, config.prevResult, sandbox, await withMacs(deps.client, sandbox, podInterfaces(result.links, node)), config.resultAddresses === true);
 }
 
 async function del(env: CniEnv, config: NetworkConfig, lab: Lab, store: BindingStore, log: Log, deps: VerbDeps): Promise<void> {

@@ -157,8 +157,8 @@ describe('cni: the chained result', () => {
     dns: { nameservers: ['10.1.0.1'] },
   };
 
-  it('passes the previous result on and appends our interfaces in the sandbox, with their addresses', () => {
-    const r = buildResult('1.0.0', prev, '/run/netns/p', [{ ifname: 'lab0', mac: '02:00:00:00:00:01', addresses: ['10.9.0.1/30', '2001:db8::1/64'] }]);
+  it('passes the previous result on and appends our interfaces in the sandbox, with their addresses when asked', () => {
+    const r = buildResult('1.0.0', prev, '/run/netns/p', [{ ifname: 'lab0', mac: '02:00:00:00:00:01', addresses: ['10.9.0.1/30', '2001:db8::1/64'] }], true);
     assert.deepEqual(r, {
       cniVersion: '1.0.0',
       interfaces: [...prev.interfaces, { name: 'lab0', mac: '02:00:00:00:00:01', sandbox: '/run/netns/p' }],
@@ -166,19 +166,22 @@ describe('cni: the chained result', () => {
       routes: prev.routes,
       dns: prev.dns,
     });
+    const plain = buildResult('1.0.0', prev, '/run/netns/p', [{ ifname: 'lab0', mac: '02:00:00:00:00:01', addresses: ['10.9.0.1/30'] }]);
+    assert.deepEqual(plain.ips, prev.ips, 'by default our addresses stay out of ips (the reference plugins\' CHECK)');
+    assert.equal(plain.interfaces.length, 3);
   });
 
   it('writes ips with "version" before 1.0.0, and the configuration\'s cniVersion', () => {
-    const r = buildResult('0.4.0', { ...prev, cniVersion: '0.4.0', ips: [{ version: '4', address: '10.1.0.5/24', interface: 1 }] }, '/run/netns/p', [{ ifname: 'lab0', addresses: ['10.9.0.1/30', 'fd00::1/64'] }]);
+    const r = buildResult('0.4.0', { ...prev, cniVersion: '0.4.0', ips: [{ version: '4', address: '10.1.0.5/24', interface: 1 }] }, '/run/netns/p', [{ ifname: 'lab0', addresses: ['10.9.0.1/30', 'fd00::1/64'] }], true);
     assert.equal(r.cniVersion, '0.4.0');
     assert.deepEqual(r.ips.slice(1), [{ version: '4', address: '10.9.0.1/30', interface: 2 }, { version: '6', address: 'fd00::1/64', interface: 2 }]);
     assert.deepEqual(r.interfaces[2], { name: 'lab0', sandbox: '/run/netns/p' });
   });
 
   it('is a result of its own when nothing ran before, and lists an interface once when ADD runs again', () => {
-    const first = buildResult('1.1.0', undefined, '/run/netns/p', [{ ifname: 'lab0', addresses: ['10.9.0.1/30'] }]);
+    const first = buildResult('1.1.0', undefined, '/run/netns/p', [{ ifname: 'lab0', addresses: ['10.9.0.1/30'] }], true);
     assert.deepEqual(first, { cniVersion: '1.1.0', dns: {}, interfaces: [{ name: 'lab0', sandbox: '/run/netns/p' }], ips: [{ address: '10.9.0.1/30', interface: 0 }] });
-    const again = buildResult('1.1.0', { ...prev, interfaces: [...prev.interfaces, { name: 'lab0', sandbox: '/run/netns/p' }], ips: [...prev.ips, { address: '10.9.0.1/30', interface: 2 }] }, '/run/netns/p', [{ ifname: 'lab0', addresses: ['10.9.0.1/30'] }]);
+    const again = buildResult('1.1.0', { ...prev, interfaces: [...prev.interfaces, { name: 'lab0', sandbox: '/run/netns/p' }], ips: [...prev.ips, { address: '10.9.0.1/30', interface: 2 }] }, '/run/netns/p', [{ ifname: 'lab0', addresses: ['10.9.0.1/30'] }], true);
     assert.equal(again.interfaces.length, 3);
     assert.deepEqual(again.ips, [prev.ips[0], { address: '10.9.0.1/30', interface: 2 }]);
   });

@@ -1,6 +1,7 @@
 // The CNI verbs' own logic, without a kernel: what each verb asks of the
 // lab (which nodes, which bindings, partial, dry run), what it keeps in the
-// state folder, and what it answers. The lab's apply and destroy are
+// state folder, and what it answers (MACs, read from the pod's namespace,
+// need a client: the e2e test checks them). The lab's apply and destroy are
 // recording doubles here; test/e2e/cni.test.ts runs the real ones under
 // libcni.
 
@@ -34,8 +35,8 @@ function double(answer: (opts: ApplyOptions) => LinkOutcome[] = () => [], fail?:
 const link = (action: LinkOutcome['action']): LinkOutcome => ({
   index: 0, key: 'k', link: 'a:lab0 <-> b:lab0', action, changes: action === 'updated' ? ['address 10.9.0.1/30 added on a:lab0'] : [],
   ends: [
-    { node: 'a', endpoint: 'netns path /run/netns/pa', ifname: 'lab0', mac: '02:00:00:00:00:0a', addresses: ['10.9.0.1/30'] },
-    { node: 'b', endpoint: 'netns path /run/netns/pb', ifname: 'lab0', mac: '02:00:00:00:00:0b', addresses: ['10.9.0.2/30'] },
+    { node: 'a', endpoint: 'netns path /run/netns/pa', ifname: 'lab0', addresses: ['10.9.0.1/30'] },
+    { node: 'b', endpoint: 'netns path /run/netns/pb', ifname: 'lab0', addresses: ['10.9.0.2/30'] },
   ],
 });
 
@@ -59,9 +60,9 @@ describe('cni: the verbs', () => {
     assert.deepEqual(first.calls.map((c) => [c.verb, c.opts.nodes, c.opts.bind, (c.opts as ApplyOptions).partial]), [['apply', ['a'], { a: { type: 'path', path: '/run/netns/ca' } }, true]]);
     assert.deepEqual(out1, { cniVersion: '1.0.0', dns: {}, interfaces: [], ips: [] }, 'a link waiting for its peer is not in the result');
     const second = double(() => [link('created')]);
-    const out2 = await run(env('ADD', 'cb', 'pod-b'), config(), second.ops);
+    const out2 = await run(env('ADD', 'cb', 'pod-b'), config({ resultAddresses: true }), second.ops);
     assert.deepEqual(second.calls[0]!.opts.bind, { a: { type: 'path', path: '/run/netns/ca' }, b: { type: 'path', path: '/run/netns/cb' } });
-    assert.deepEqual(out2, { cniVersion: '1.0.0', dns: {}, interfaces: [{ name: 'lab0', mac: '02:00:00:00:00:0b', sandbox: '/run/netns/cb' }], ips: [{ address: '10.9.0.2/30', interface: 0 }] });
+    assert.deepEqual(out2, { cniVersion: '1.0.0', dns: {}, interfaces: [{ name: 'lab0', sandbox: '/run/netns/cb' }], ips: [{ address: '10.9.0.2/30', interface: 0 }] });
     assert.deepEqual(bindings(), ['a.json', 'b.json']);
   });
 
