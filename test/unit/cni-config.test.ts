@@ -4,6 +4,9 @@
 // result in each cniVersion's format.
 
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot } from '../support/fixtures.js';
 import { SUPPORTED_VERSIONS, decodeStdin, labOf, parseConfig, versionAtLeast } from '../../src/cni/config.js';
 import { parseCniArgs, readEnv } from '../../src/cni/env.js';
 import { CniError, exitStatusOf } from '../../src/cni/errors.js';
@@ -188,5 +191,28 @@ describe('cni: the chained result', () => {
 
   it('passes the previous result on unchanged for a container that is no node of the lab', () => {
     assert.deepEqual(buildResult('1.0.0', prev, '/run/netns/p', []), prev);
+  });
+});
+
+describe('cni: the examples (examples/cni)', () => {
+  const dir = join(repoRoot, 'examples', 'cni');
+
+  it('each list\'s vethcon entry is a valid configuration, with the example lab', () => {
+    for (const file of ['10-vethcon.conflist', '87-podman-vethcon.conflist']) {
+      const list = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { cniVersion: string; name: string; plugins: { type: string; labFile?: string }[] };
+      const ours = list.plugins.filter((p) => p.type === 'vethcon');
+      assert.equal(ours.length, 1, file);
+      assert.equal(list.plugins.at(-1)!.type, 'vethcon', `${file}: chained last, after the main plugin`);
+      assert.equal(ours[0]!.labFile, '/etc/vethcon/lab.json', file);
+      const config = parseConfig({ cniVersion: list.cniVersion, name: list.name, ...ours[0], labFile: join(dir, 'lab.json') });
+      assert.deepEqual(Object.keys(labOf(config).nodes), ['r1', 'r2'], file);
+    }
+  });
+
+  it('the DaemonSet\'s lab is a valid lab with pod nodes', () => {
+    const yaml = readFileSync(join(dir, 'daemonset.yaml'), 'utf8');
+    const text = /lab\.json: \|\n([\s\S]*?)\n---/.exec(yaml)![1]!;
+    const lab = labOf(parseConfig(good({ lab: JSON.parse(text) })));
+    assert.ok(Object.values(lab.nodes).every((n) => n.place.type === 'pod'));
   });
 });
