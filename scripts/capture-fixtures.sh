@@ -607,6 +607,11 @@ run nsid nsid-list ok 90:0x300 \
   "List the nsids vcfx-a knows (RTM_GETNSID dump); the kernel answers one RTM_NEWNSID (nsid 7) plus NLMSG_DONE. The non-dump RTM_GETNSIDs with NETNSA_FD are iproute2 mapping /run/netns names to ids ('other')." \
   "ip -n vcfx-a netns list-id"
 
+setup "$NS_A" "$NS_B" "ip -n vcfx-a netns set vcfx-b 7"
+run nsid nsid-get ok 90 \
+  "From inside vcfx-a, ask the nsid of a namespace given by an open file (RTM_GETNSID with NETNSA_FD, not a dump): ip netns list asks it for every file in /run/netns; this is the last of those, and the kernel answers one RTM_NEWNSID (NETNSA_NSID: 7 for vcfx-b, -1 (not assigned) for vcfx-a itself)." \
+  "ip -n vcfx-a netns list"
+
 # ---------------------------------------------------------------- error ----
 setup "${ROUTE_BASE[@]}"
 run error error-route-invalid-gateway err-tlv 24:0x400 \

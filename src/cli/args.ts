@@ -24,6 +24,8 @@ export type Command =
   | { action: 'gc'; json: boolean; dryRun: boolean }
   /** `vethcon monitor`: the namespaces to listen to (none: the current one). */
   | { action: 'monitor'; netns: MonitorTarget[]; json: boolean }
+  /** `vethcon show`: the links made by vethcon (all veth pairs with --all), filtered. */
+  | { action: 'show'; all: boolean; json: boolean; dot: boolean; netns: string[]; containers: string[]; lab?: string }
   /** `vethcon apply|destroy LAB`, `vethcon schema`. */
   | LabCommand;
 
@@ -37,6 +39,7 @@ const DELETE_FLAGS: Record<string, EndpointNs['type']> = { '-D': 'docker', '-N':
 
 export function parseArgs(argv: string[]): Command {
   if (argv[0] === 'gc') return parseGc(argv.slice(1));
+  if (argv[0] === 'show') return parseShow(argv.slice(1));
   if (LAB_ACTIONS.has(argv[0] ?? '')) return parseLab(argv);
   const ends: EndInput[] = [];
   const deletes: { ns: EndpointNs; ifname: string }[] = [];
@@ -232,4 +235,30 @@ function parseMonitor(argv: string[]): Command {
     throw new UsageError(arg.startsWith('-') ? `monitor: unknown option ${arg}` : `monitor: unexpected argument ${JSON.stringify(arg)}`);
   }
   return { action: 'monitor', netns, json };
+}
+
+/** `show [--all] [--json | --dot] [--netns NAME]... [--container NAME]... [--lab NAME]` (also `--netns=NAME`). */
+function parseShow(argv: string[]): Command {
+  const cmd: Extract<Command, { action: 'show' }> = { action: 'show', all: false, json: false, dot: false, netns: [], containers: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '-h' || arg === '--help') return { action: 'help' };
+    if (arg === '--all') { cmd.all = true; continue; }
+    if (arg === '--json') { cmd.json = true; continue; }
+    if (arg === '--dot') { cmd.dot = true; continue; }
+    const eq = arg.indexOf('=');
+    const [flag, inline] = arg.startsWith('--') && eq > 0 ? [arg.slice(0, eq), arg.slice(eq + 1)] : [arg, undefined];
+    if (flag === '--netns' || flag === '--container' || flag === '--lab') {
+      const v = inline ?? argv[++i];
+      if (v === undefined || v === '' || (inline === undefined && v.startsWith('-'))) throw new UsageError(`show: ${flag} needs a value`);
+      if (flag === '--netns') cmd.netns.push(v);
+      else if (flag === '--container') cmd.containers.push(v);
+      else if (cmd.lab !== undefined) throw new UsageError('show: give --lab once');
+      else cmd.lab = v;
+      continue;
+    }
+    throw new UsageError(arg.startsWith('-') ? `show: unknown option ${shown(arg)}` : `show: unexpected argument ${quote(arg)}`);
+  }
+  if (cmd.json && cmd.dot) throw new UsageError('show: give --json or --dot, not both');
+  return cmd;
 }

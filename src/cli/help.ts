@@ -10,6 +10,17 @@ Usage:
                                               print link and address events as they
                                               happen (no -n/-p: the current namespace;
                                               also -a PATH, -c); Ctrl-C ends it (exit 0)
+  vethcon apply LAB [--prune] [--dry-run] [--watch] [--json]
+                                              make the machine match a lab file: create
+                                              missing links, fix drifted ones; --prune
+                                              removes the lab's links the file dropped;
+                                              --watch re-wires restarted containers
+  vethcon destroy LAB [--dry-run] [--json]    remove the lab's links, nothing else
+  vethcon schema                              print the lab file's JSON Schema
+  vethcon show [--all] [--json | --dot] [--netns NAME]... [--container NAME]... [--lab NAME]
+                                              list the links vethcon made, both ends
+                                              with namespace, name and addresses (--all:
+                                              every veth pair too; --dot: a Graphviz graph)
   vethcon -h | --help | --version
 
 An END names a namespace, the link's name there, and optionally addresses:
@@ -38,7 +49,10 @@ Examples:
   vethcon -D c1,eth1                 delete eth1 from container c1
   vethcon -N red,veth0               delete veth0 from netns red
   vethcon gc --dry-run               list what vethcon gc would remove
+  vethcon show --container c1        the links of vethcon's with an end in container c1
+  vethcon show --all --dot | dot -Tsvg > links.svg   every veth pair, as a graph
   vethcon monitor -n red -n blue --json   one JSON object per event in red or blue
+  vethcon apply lab.json --dry-run   what applying lab.json would change
 
 Exit status: 0 done; 2 usage or validation error, a container or Docker
 engine problem, or a privilege vethcon lacks (it needs root): nothing was

@@ -182,6 +182,8 @@ async function run(cmd: Command, options: MainOptions, progress: Progress, signa
       return runGc(cmd, options, signal);
     case 'monitor':
       return (await import('./monitor.js')).runMonitor(cmd, { threads, close: !options.exitWhenDone });
+    case 'show':
+      return (await import('./show.js')).runShow(cmd, { threads, close: !options.exitWhenDone });
     case 'apply':
     case 'destroy':
     case 'schema':

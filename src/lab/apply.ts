@@ -30,6 +30,8 @@ export interface ApplyOptions {
   /** Links done out of all to do, as work finishes. */
   onProgress?: (done: number, total: number) => void;
   signal?: AbortSignal;
+  /** Called after every check, before the first change (tests use it to inject faults). */
+  beforeChanges?: () => Promise<void>;
 }
 
 export type LinkAction = 'created' | 'updated' | 'unchanged' | 'removed' | 'waiting' | 'kept';
@@ -135,6 +137,7 @@ async function run(lab: Lab, opts: ApplyOptions, destroy: boolean): Promise<Appl
         const prune = destroy || opts.prune === true;
         const todo = steps.filter((s) => s.op !== 'unchanged' && s.op !== 'waiting' && (s.op !== 'remove' || prune));
         const notes = destroy ? [...found.absent.values()].map((a) => `node ${a.node.name}: ${a.why} (nothing of the lab's there to remove)`) : [];
+        if (!opts.dryRun && todo.length) await opts.beforeChanges?.();
         const made = opts.dryRun || todo.length === 0 ? new Map<LabLink, MadeEnd[]>() : await execute(vc, todo, found.present, { lab: lab.name, onProgress: opts.onProgress, signal: opts.signal });
         const result = outcomes(steps, made, prune, destroy);
         return { lab: lab.name, dryRun: opts.dryRun === true, changed: todo.length > 0, links: result, notes };

@@ -20,7 +20,7 @@ export type LinkName = string | number;
 export const linkName = z.union([ifname, ifindex]);
 
 /** A namespace as the library takes it: a name from `ip netns`, or exactly one of these (or an open namespace file, `{ fd }`). */
-export type NetnsTargetInput = string | { name: string } | { pid: number } | { path: string } | { current: true } | { fd: number; label?: string };
+export type NetnsTargetInput = string | { name: string } | { pid: number } | { path: string } | { container: string } | { current: true } | { fd: number; label?: string };
 
 /** A namespace as the library takes it, checked by netnsTargetProblem. */
 export const netnsTarget = z.custom<NetnsTargetInput>(() => true).superRefine((t, ctx) => {
