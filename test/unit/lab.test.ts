@@ -71,7 +71,7 @@ describe('lab files: rules and model', () => {
     assert.match(refused({ ...ISSUE_EXAMPLE, nodes: { r1: { container: 'c', netns: 'n' } } }), /lab\.json: nodes\.r1: /);
     assert.match(refused({ ...ISSUE_EXAMPLE, links: [{ endpoints: ['r1:a', 'r2:b'], mtu: 20 }] }), /lab\.json: links\[0\]\.mtu: /);
     assert.match(refused({ ...ISSUE_EXAMPLE, name: 'no spaces' }), /lab\.json: name: a lab name is letters/);
-    assert.match(refused({ ...ISSUE_EXAMPLE, links: [{ endpoints: ['r1:a', 'r2:b'], vxlan: { vni: 1, remote: '192.0.2.1' }, macvlan: { parent: 'eth0' } }] }), /links\[0\]: a link is one kind; it sets vxlan and macvlan/);
+    assert.match(refused({ ...ISSUE_EXAMPLE, links: [{ endpoints: ['r1:a', 'r2:b'], vxlan: { vni: 1, remote: '192.0.2.1', parent: 'eth0' }, macvlan: { parent: 'eth0' } }] }), /links\[0\]: a link is one kind; it sets vxlan and macvlan/);
     assert.match(refused({ ...ISSUE_EXAMPLE, nodes: { ...ISSUE_EXAMPLE.nodes, z: { netns: 'z', host: 'far' } } }), /nodes\.z\.host: host "far" is not in hosts/);
     assert.match(refused({ ...ISSUE_EXAMPLE, hosts: { a: { underlay: '192.0.2.1' } } }), /nodes\.r1: the lab names hosts, so each node says which it is on \("host": "a"\)/);
     assert.match(refused({ ...ISSUE_EXAMPLE, links: [{ endpoints: ['r1:a', 'r2:b'], vni: 7 }] }), /links\[0\]: vni and port are for links between hosts; this lab names no hosts/);
