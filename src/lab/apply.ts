@@ -180,3 +180,8 @@ export function applyLab(lab: Lab, opts: ApplyOptions = {}): Promise<ApplyResult
 export function destroyLab(lab: Lab, opts: Omit<ApplyOptions, 'prune' | 'partial'> = {}): Promise<ApplyResult> {
   return run(lab, opts, true);
 }
+
+/** What applyLab would change, after every live check; changes nothing (applyLab with dryRun). */
+export function planLab(lab: Lab, opts: Omit<ApplyOptions, 'dryRun'> = {}): Promise<ApplyResult> {
+  return run(lab, { ...opts, dryRun: true }, false);
+}
