@@ -24,6 +24,7 @@ import { completeMark, markGroup, newPairId, pendingMark } from '../wire/mark.js
 import { completeRequest, createPairRequest, markGroupRequest } from '../wire/plan.js';
 import { removePair, undoPair, type Pair } from '../wire/undo.js';
 import { attach, type AttachLinkInput } from '../wire/attach.js';
+import { nameDrift } from '../wire/endpoint.js';
 import type { EndChange, FoundEnd, OldLink, Step } from './diff.js';
 import type { LabEnd, LabLink } from './model.js';
 import type { PresentNode } from './nodes.js';
@@ -259,6 +260,11 @@ export async function execute(vc: Vethcon, steps: Step[], nodes: Map<string, Pre
       removed++;
     }
     progress(removed);
+    // The last look, before success is reported: every node's name still leads to the namespace worked on.
+    for (const n of nodes.values()) {
+      const moved = nameDrift(n.end);
+      if (moved) throw new Error(moved);
+    }
     return made;
   } catch (cause) {
     const reason = cause instanceof Error ? cause.message : String(cause);
