@@ -10,7 +10,9 @@
 //   dist/vethcon-rest.js     everything else it imports, compiled when first needed, with
 //   dist/vethcon-rest.cache  V8's code cache of it (below);
 //   dist/vethcon-worker.cjs  the namespace worker (src/ns/worker.ts), split the same way:
-//   dist/vethcon-worker-rest.js, dist/vethcon-worker-rest.cache.
+//   dist/vethcon-worker-rest.js, dist/vethcon-worker-rest.cache;
+//   dist/vethcon-cni.cjs     the `vethcon-cni` bin, the CNI plugin (src/bundle-cni.ts): all its
+//                            modules in one file, with the worker above.
 //
 // How: take tsc's output (dist/src/**.js), follow its imports (static, and
 // `import('...')` with a literal), turn each module into CommonJS with the
@@ -243,6 +245,15 @@ const built = [
     rest: 'vethcon-rest.js',
     shebang: true,
     tail: (entry) => `module.exports = __vcLoad(${entry});\nif (require.main === module) module.exports.runCli(process.argv.slice(2));`,
+  }),
+  // The CNI plugin: every module in the one file (a plugin runs once per
+  // pod, and a second file to install would be one more thing to get wrong);
+  // it shares the worker above.
+  ...bundle({
+    entry: 'src/bundle-cni.js',
+    out: 'vethcon-cni.cjs',
+    shebang: true,
+    tail: (entry) => `module.exports = __vcLoad(${entry});\nif (require.main === module) void module.exports.runPlugin();`,
   }),
 ];
 // Progress goes to stderr: stdout stays clean for whatever runs the build

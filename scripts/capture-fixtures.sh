@@ -367,6 +367,45 @@ run link link-add-vxlan-ttl-nolearning ok 16:0x400 \
   "Create vxlan vx1 (VNI 7, remote 10.200.0.2, ttl 64, nolearning, dstport 4790, no lower device); the kernel acks." \
   "ip -n vcfx-a link add vx1 type vxlan id 7 remote 10.200.0.2 ttl 64 nolearning dstport 4790"
 
+# Ends of other kinds (vethcon's -x/-M/-V): the link is created in its end's
+# namespace vcfx-a on a parent va0 in vcfx-b, named through IFLA_LINK_NETNSID
+# (vcfx-b is nsid 0 in vcfx-a). iproute2 looks the parent's name up in vcfx-a,
+# so vcfx-a holds a decoy va0 with the same ifindex (2) as the real one; the
+# kernel resolves the ifindex in vcfx-b. The `netns` cases are the other way:
+# created in the parent's namespace and placed in vcfx-a (IFLA_NET_NS_FD).
+KIND_PARENT="ip -n vcfx-b link add vb0 type veth peer name va0"
+KIND_DECOY="ip -n vcfx-a link add dd0 type veth peer name va0"
+KIND_NSID="ip -n vcfx-a netns set vcfx-b 0"
+setup "$NS_A" "$NS_B" "$KIND_PARENT" "$KIND_DECOY" "$KIND_NSID"
+run link link-add-vxlan-link-netnsid ok 16:0x400 \
+  "Create vxlan vx0 in vcfx-a on parent va0 of vcfx-b (IFLA_LINK_NETNSID 0, IFLA_VXLAN_LINK = va0's ifindex there), in link group 0x76012345 (VNI 42, remote 10.200.0.2, dstport 4789); the kernel acks." \
+  "ip -n vcfx-a link add vx0 mtu 1400 link-netnsid 0 group 1979786053 type vxlan id 42 remote 10.200.0.2 dev va0 dstport 4789"
+
+setup "$NS_A" "$NS_B" "$KIND_PARENT" "$KIND_DECOY" "$KIND_NSID"
+run link link-add-macvlan-link-netnsid ok 16:0x400 \
+  "Create macvlan mv0 (bridge mode) in vcfx-a on parent va0 of vcfx-b (IFLA_LINK + IFLA_LINK_NETNSID 0), with a MAC, in link group 0x76012345; the kernel acks." \
+  "ip -n vcfx-a link add link va0 name mv0 address 02:00:00:00:00:0b link-netnsid 0 group 1979786053 type macvlan mode bridge"
+
+setup "$NS_A" "$NS_B" "$KIND_PARENT" "$KIND_DECOY" "$KIND_NSID"
+run link link-add-vlan-link-netnsid-unsupported err-tlv 16:0x400 \
+  "Create vlan vl0 (id 10) in vcfx-a on parent va0 of vcfx-b (IFLA_LINK + IFLA_LINK_NETNSID 0), in link group 0x76012345; this kernel has no vlan support, so it answers EOPNOTSUPP with extack \"Unknown device type\"." \
+  "ip -n vcfx-a link add link va0 name vl0 link-netnsid 0 group 1979786053 type vlan id 10"
+
+setup "$NS_A" "$NS_B" "$KIND_PARENT"
+run link link-add-vxlan-netns ok 16:0x400 \
+  "Create vxlan vx0 in vcfx-b on its va0 and place it in vcfx-a at creation (IFLA_NET_NS_FD; the fd number is process-chosen), VNI 42, remote 10.200.0.2, dstport 4789; the kernel acks." \
+  "ip -n vcfx-b link add vx0 netns vcfx-a type vxlan id 42 remote 10.200.0.2 dev va0 dstport 4789"
+
+setup "$NS_A" "$NS_B" "$KIND_PARENT"
+run link link-add-macvlan-netns ok 16:0x400 \
+  "Create macvlan mv0 (bridge mode) in vcfx-b on parent va0 and place it in vcfx-a at creation (IFLA_LINK + IFLA_NET_NS_FD); the kernel acks." \
+  "ip -n vcfx-b link add link va0 name mv0 netns vcfx-a type macvlan mode bridge"
+
+setup "$NS_A" "$NS_B" "$KIND_PARENT"
+run link link-add-vlan-netns-unsupported err-tlv 16:0x400 \
+  "Create vlan vl0 (id 10) in vcfx-b on parent va0, placed in vcfx-a at creation (IFLA_LINK + IFLA_NET_NS_FD); this kernel has no vlan support, so it answers EOPNOTSUPP with extack \"Unknown device type\"." \
+  "ip -n vcfx-b link add link va0 name vl0 netns vcfx-a type vlan id 10"
+
 setup "$NS_A"
 run link link-add-bridge-options ok 16:0x400 \
   "Create bridge br1 with forward delay 4 s and ageing time 300 s (centiseconds) and multicast snooping off (IFLA_BR_FORWARD_DELAY, IFLA_BR_AGEING_TIME, IFLA_BR_MCAST_SNOOPING); the kernel acks." \
@@ -606,6 +645,11 @@ setup "$NS_A" "$NS_B" "ip -n vcfx-a netns set vcfx-b 7"
 run nsid nsid-list ok 90:0x300 \
   "List the nsids vcfx-a knows (RTM_GETNSID dump); the kernel answers one RTM_NEWNSID (nsid 7) plus NLMSG_DONE. The non-dump RTM_GETNSIDs with NETNSA_FD are iproute2 mapping /run/netns names to ids ('other')." \
   "ip -n vcfx-a netns list-id"
+
+setup "$NS_A" "$NS_B" "ip -n vcfx-a netns set vcfx-b 7"
+run nsid nsid-get ok 90 \
+  "From inside vcfx-a, ask the nsid of a namespace given by an open file (RTM_GETNSID with NETNSA_FD, not a dump): ip netns list asks it for every file in /run/netns; this is the last of those, and the kernel answers one RTM_NEWNSID (NETNSA_NSID: 7 for vcfx-b, -1 (not assigned) for vcfx-a itself)." \
+  "ip -n vcfx-a netns list"
 
 # ---------------------------------------------------------------- error ----
 setup "${ROUTE_BASE[@]}"

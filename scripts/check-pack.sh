@@ -43,7 +43,7 @@ npm pack --json --pack-destination "$TMP" >"$TMP/pack.json" 2>"$TMP/pack.log" ||
 node -e '
   const [j] = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
   const files = j.files.map((f) => f.path);
-  for (const want of ["LICENSE", "README.md", "package.json", "dist/vethcon.cjs", "dist/vethcon-rest.cache", "dist/vethcon-worker-rest.cache", "dist/src/index.d.ts", "dist/src/netlink/index.d.ts"]) {
+  for (const want of ["LICENSE", "README.md", "package.json", "dist/vethcon.cjs", "dist/vethcon-cni.cjs", "dist/vethcon-rest.cache", "dist/vethcon-worker-rest.cache", "dist/src/index.d.ts", "dist/src/netlink/index.d.ts"]) {
     if (!files.includes(want)) throw new Error("not in the tarball: " + want);
   }
   const extra = files.filter((f) => f.startsWith("dist/test") || f.startsWith("dist/bench") || f.includes(".build-") || f.endsWith(".tmp"));
@@ -62,6 +62,12 @@ say "installed in an empty folder: vethcon $(node -p 'require("vethcon/package.j
 npx vethcon --help >"$TMP/help.txt" || fail "npx vethcon --help"
 say "npx vethcon --help: $(head -1 "$TMP/help.txt")"
 say "npx vethcon --version: $(npx vethcon --version)"
+# The CNI plugin, as README's "CNI plugin" installs it: a link in a CNI_PATH folder named as its type.
+mkdir "$TMP/cni-bin"
+ln -s "$(node -p 'require("path").dirname(require.resolve("vethcon/package.json"))')/dist/vethcon-cni.cjs" "$TMP/cni-bin/vethcon"
+echo '{"cniVersion":"1.0.0"}' | CNI_COMMAND=VERSION "$TMP/cni-bin/vethcon" >"$TMP/cni-version.json" || fail "vethcon-cni VERSION"
+grep -q '"supportedVersions":\[' "$TMP/cni-version.json" || fail "vethcon-cni VERSION printed $(cat "$TMP/cni-version.json")"
+say "vethcon-cni (linked into a CNI_PATH folder) VERSION: $(cat "$TMP/cni-version.json")"
 
 # 4. The library, both ways.
 node -e "const m = require('vethcon'); if (typeof m.Vethcon !== 'function') throw new Error('no Vethcon')" || fail "require('vethcon')"

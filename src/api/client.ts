@@ -7,9 +7,9 @@ import { NetlinkSocket } from '../transport/socket.js';
 import { RTNETLINK } from '../netlink/route/protocol.js';
 import type { Request } from '../netlink/request.js';
 import type { NetlinkError } from '../netlink/kernel-error.js';
-import { namedNetnsPath, resolveNetns, validateNetnsName, type NamespaceThreads } from '../ns/index.js';
+import { namedNetnsPath, resolveNetns, validateNetnsName, type NamespaceThreads, type NetnsRef } from '../ns/index.js';
 import { Netns, type LinkName, type LinkAddOptions, type LinkSetOptions, type LinkFilter, type RouteListOptions, type RouteOptions } from './netns.js';
-import { SocketCache, toRef, type NetnsTarget } from './sockets.js';
+import { SocketCache, openTarget, toRef, type NetnsTarget } from './sockets.js';
 import type { Link, Address, Route, Neighbour } from './convert.js';
 import type { RouteList } from './route-list.js';
 import { check, checkWith, describeValue, ifname as ifnameRule, netnsTargetProblem, ValidationError } from '../rules/index.js';
@@ -45,7 +45,7 @@ export class Vethcon {
   }
 
   /** Close the socket kept for a namespace (a scan done with it); the next call opens a new one. */
-  release(target: NetnsTarget): void {
+  release(target: string | NetnsRef): void {
     const r = resolveNetns(toRef(target));
     this.sockets.forget(r.dev, r.ino);
   }
@@ -131,7 +131,13 @@ export class Vethcon {
     check(ifnameRule, ifname, 'ifname');
     checkTarget(target);
     const path = `/proc/sys/net/ipv6/conf/${ifname}/disable_ipv6`;
-    const [fd] = await this.sockets.threads.openFiles(toRef(target), [path]);
+    const open = await openTarget(target);
+    let fd: number;
+    try {
+      [fd] = await this.sockets.threads.openFiles(open.ref, [path]);
+    } finally {
+      open.close();
+    }
     try {
       const buf = Buffer.alloc(8);
       const n = readSync(fd, buf, 0, buf.length, 0);

@@ -17,7 +17,7 @@ import { RTNETLINK } from '../netlink/route/protocol.js';
 import { resolveNetns, type NetnsRef } from '../ns/index.js';
 import { Netns } from './netns.js';
 import type { LayoutsOf } from '../netlink/message.js';
-import { toRef, type NetnsTarget, type RtnlSocket, type SocketCache } from './sockets.js';
+import { isContainerTarget, openTarget, toRef, type NetnsTarget, type OpenTarget, type RtnlSocket, type SocketCache } from './sockets.js';
 import { MONITOR, MONITOR_EVENT_KINDS, groupsFor, toMonitorEvent, type MonitorEvent, type MonitorEventKind } from './monitor-events.js';
 
 export { describeEvent, type MonitorEvent, type MonitorEventKind, type MonitorEventType } from './monitor-events.js';
@@ -34,7 +34,12 @@ export interface MonitorOptions {
 /** One namespace listened to: its events socket, and what names its links. */
 interface Watched {
   label: string;
-  ref: NetnsRef;
+  /** Undefined for a container until #start asks the engine. */
+  ref?: NetnsRef;
+  /** A `{ container }` target: resolved when listening starts. */
+  container?: string;
+  /** The same namespace as one listed before it (a container found to be one): not listened to twice. */
+  duplicate?: boolean;
   events?: EventSocket;
   /** Only when address events are wanted: for reading link names. */
   requests?: RtnlSocket;
@@ -62,7 +67,10 @@ export class Monitor implements AsyncIterableIterator<MonitorEvent, undefined> {
   /** Resolves once every namespace is listened to; rejects if one cannot be (next() then rejects the same way). */
   readonly ready: Promise<void>;
   /** The namespaces listened to, by label, in the order given (one namespace named twice counts once). */
-  readonly namespaces: readonly string[];
+  get namespaces(): readonly string[] {
+    return this.#watched.filter((w) => !w.duplicate).map((w) => w.label);
+  }
+  readonly #identities = new Set<string>();
   readonly #cache: SocketCache;
   readonly #kinds: ReadonlySet<MonitorEventKind>;
   readonly #watched: Watched[];
@@ -84,17 +92,20 @@ export class Monitor implements AsyncIterableIterator<MonitorEvent, undefined> {
     // Resolved now: a namespace that does not exist fails here, before anything is opened.
     const targets = options.netns === undefined ? [undefined] : Array.isArray(options.netns) ? options.netns : [options.netns];
     if (targets.length === 0) throw new RangeError('monitor: no namespaces to listen to');
-    const seen = new Set<string>();
     this.#watched = [];
     for (const t of targets) {
+      // A container is asked of the engine when listening starts (ready rejects with its DockerError).
+      if (isContainerTarget(t)) {
+        this.#watched.push({ label: `container ${t.container}`, container: t.container, names: new Map() });
+        continue;
+      }
       const ref = toRef(t);
       const ns = resolveNetns(ref);
       const key = `${ns.dev}:${ns.ino}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
+      if (this.#identities.has(key)) continue;
+      this.#identities.add(key);
       this.#watched.push({ label: ns.label, ref, names: new Map() });
     }
-    this.namespaces = this.#watched.map((w) => w.label);
     let set = openMonitors.get(cache);
     if (!set) openMonitors.set(cache, (set = new Set()));
     set.add(this);
@@ -160,23 +171,52 @@ export class Monitor implements AsyncIterableIterator<MonitorEvent, undefined> {
     const names = this.#kinds.has('address');
     // Address events are named from the link group: join it for them too.
     const groups = groupsFor(names ? ['link', 'address'] : [...this.#kinds]);
-    await Promise.all(this.#watched.map(async (w) => {
-      if ('current' in w.ref) {
-        // The main thread lives in the current namespace: no worker needed.
-        w.events = EventSocket.open(w.label);
-        if (names) w.requests = NetlinkSocket.open(RTNETLINK, w.label);
-      } else {
-        const fds = await this.#cache.threads.openSockets(w.ref, names ? 2 : 1);
-        w.events = new EventSocket(fds[0], w.label);
-        if (names) w.requests = new NetlinkSocket(fds[1], RTNETLINK, w.label);
-      }
-      if (this.#closed) return this.#closeSockets(w); // closed while these were opening
-      w.events.subscribe(groups);
-      if (names) await this.#readNames(w);
-    }));
+    const opened = await this.#openContainers();
+    try {
+      await Promise.all(this.#watched.filter((w) => !w.duplicate).map((w) => this.#listen(w, names, groups)));
+    } finally {
+      opened.forEach((o) => o.close());
+    }
     if (this.#closed) return;
-    for (const w of this.#watched) this.#bySocket.set(w.events!, w);
-    this.#reader = new EventReader(this.#watched.map((w) => w.events!), MONITOR);
+    const listened = this.#watched.filter((w) => !w.duplicate);
+    for (const w of listened) this.#bySocket.set(w.events!, w);
+    this.#reader = new EventReader(listened.map((w) => w.events!), MONITOR);
+  }
+
+  /** Ask the engine for the containers' namespaces, open them (closed once their sockets are), and drop repeats. */
+  async #openContainers(): Promise<OpenTarget[]> {
+    const opened: OpenTarget[] = [];
+    try {
+      for (const w of this.#watched) {
+        if (w.container === undefined) continue;
+        const open = await openTarget({ container: w.container });
+        opened.push(open);
+        const ns = resolveNetns(open.ref);
+        const key = `${ns.dev}:${ns.ino}`;
+        if (this.#identities.has(key)) w.duplicate = true;
+        else { this.#identities.add(key); w.ref = open.ref; }
+      }
+      return opened;
+    } catch (error) {
+      opened.forEach((o) => o.close());
+      throw error;
+    }
+  }
+
+  /** Open one namespace's sockets and join its groups. */
+  async #listen(w: Watched, names: boolean, groups: number[]): Promise<void> {
+    if ('current' in w.ref!) {
+      // The main thread lives in the current namespace: no worker needed.
+      w.events = EventSocket.open(w.label);
+      if (names) w.requests = NetlinkSocket.open(RTNETLINK, w.label);
+    } else {
+      const fds = await this.#cache.threads.openSockets(w.ref!, names ? 2 : 1);
+      w.events = new EventSocket(fds[0], w.label);
+      if (names) w.requests = new NetlinkSocket(fds[1], RTNETLINK, w.label);
+    }
+    if (this.#closed) return this.#closeSockets(w); // closed while these were opening
+    w.events.subscribe(groups);
+    if (names) await this.#readNames(w);
   }
 
   /** The namespace's link names, read afresh. */

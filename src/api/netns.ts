@@ -15,11 +15,11 @@ import { addAddress, deleteAddress, dumpAddresses, AF_INET, AF_INET6 } from '../
 import { addRoute, replaceRoute, deleteRoute, dumpRoutes, type RouteSpec } from '../netlink/route/route-requests.js';
 import { addNeighbour, deleteNeighbour, dumpNeighbours } from '../netlink/route/neigh-requests.js';
 import { RTEXT_FILTER_SKIP_STATS, RTEXT_FILTER_VF, RTM_NEWLINK } from '../netlink/route/link.js';
-import { resolveNetns } from '../ns/index.js';
+import { resolveNetns, type NetnsRef } from '../ns/index.js';
 import { readLink, readRoute } from './readers.js';
 import { RouteList, RouteListBuilder } from './route-list.js';
 import { toAddress, toNeighbour, withHeader, type Link, type Address, type Route, type Neighbour } from './convert.js';
-import { toRef, type NetnsTarget } from './sockets.js';
+import { openTarget, toRef } from './sockets.js';
 import { LINK_ECHO, LINK_INDEX, SUMMARY } from './summary.js';
 import * as rules from '../rules/index.js';
 import { check, checkWith, requestProblem, ValidationError } from '../rules/index.js';
@@ -126,13 +126,18 @@ export class Netns {
   }
 
   private async addVeth(o: Extract<LinkAddOptions, { kind: 'veth' }>, settings: LinkSettings): Promise<Link> {
-    const peerFd = o.peer.netns !== undefined ? openNetnsFd(o.peer.netns) : undefined;
+    const target = o.peer.netns !== undefined ? await openTarget(o.peer.netns) : undefined;
     try {
-      const peer = { ifname: o.peer.ifname, mtu: o.peer.mtu, address: o.peer.address, netNsFd: peerFd };
-      const where = o.peer.netns !== undefined ? ` (peer ${o.peer.ifname} in ${resolveNetns(toRef(o.peer.netns)).label})` : '';
-      await this.socket.request(addLink({ ifname: o.ifname, kind: 'veth', ...settings, peer }), `add link ${o.ifname} (veth) in ${this.label}${where}`);
+      const peerFd = target ? openNetnsFd(target.ref) : undefined;
+      try {
+        const peer = { ifname: o.peer.ifname, mtu: o.peer.mtu, address: o.peer.address, netNsFd: peerFd };
+        const where = target ? ` (peer ${o.peer.ifname} in ${resolveNetns(target.ref).label})` : '';
+        await this.socket.request(addLink({ ifname: o.ifname, kind: 'veth', ...settings, peer }), `add link ${o.ifname} (veth) in ${this.label}${where}`);
+      } finally {
+        if (peerFd !== undefined) closeSync(peerFd);
+      }
     } finally {
-      if (peerFd !== undefined) closeSync(peerFd);
+      target?.close();
     }
     return this.getLink(o.ifname);
   }
@@ -167,6 +172,41 @@ export class Netns {
     return { made, failed: errors.find((e) => e !== undefined) };
   }
 
+  /**
+   * Many creations, each with requests that must share its send (its mark),
+   * as createTogether does for one: `perSend` units per send, a unit never
+   * split across two. Per unit: what the kernel echoed, the creation's
+   * error, or the first error of its other requests (the link exists then).
+   */
+  async createUnits(units: { create: Request; also: Request[]; ifname: string }[], what: string, perSend = 8): Promise<{ made?: { ifindex: number; link?: number }; error?: NetlinkError; failed?: NetlinkError }[]> {
+    const out: { made?: { ifindex: number; link?: number }; error?: NetlinkError; failed?: NetlinkError }[] = units.map(() => ({}));
+    for (let from = 0; from < units.length; from += perSend) {
+      const chunk = units.slice(from, from + perSend);
+      const reqs: Request[] = [];
+      const unitOf: number[] = [];
+      const first: boolean[] = [];
+      for (const [k, u] of chunk.entries()) {
+        reqs.push({ ...u.create, flags: u.create.flags | NLM_F_ECHO }, ...u.also);
+        for (let j = 0; j <= u.also.length; j++) { unitOf.push(from + k); first.push(j === 0); }
+      }
+      checkRequests(reqs);
+      const errors = await this.socket.together(reqs, (i) => `${what} (${units[unitOf[i]!]!.ifname}${first[i] ? '' : ', its mark'}) in ${this.label}`, {
+        protocol: LINK_ECHO,
+        each: (i, m) => {
+          const r = out[unitOf[i]!]!;
+          if (first[i]) r.made ??= echoedLink(m, units[unitOf[i]!]!.ifname);
+        },
+      });
+      for (const [i, e] of errors.entries()) {
+        if (!e) continue;
+        const r = out[unitOf[i]!]!;
+        if (first[i]) r.error = e;
+        else r.failed ??= e;
+      }
+    }
+    return out;
+  }
+
   /** The link with this ifindex, or undefined if there is none here (ENODEV). */
   async findLink(ifindex: number): Promise<Link | undefined> {
     try {
@@ -190,12 +230,14 @@ export class Netns {
     const index = await this.ifindex(name);
     const settings: LinkSettings & { ifname?: string } = { up: c.up, mtu: c.mtu, address: c.address, ifname: c.ifname, ifalias: c.alias, txqlen: c.txqlen };
     if (c.master !== undefined) settings.master = c.master === null ? 0 : await this.ifindex(c.master);
-    const fd = c.netns !== undefined ? openNetnsFd(c.netns) : undefined;
+    const target = c.netns !== undefined ? await openTarget(c.netns) : undefined;
+    const fd = target ? openNetnsFd(target.ref) : undefined;
     try {
       if (fd !== undefined) settings.netNsFd = fd;
       await this.socket.request(setLink(index, dropUndefined(settings)), `set link ${name} in ${this.label}`);
     } finally {
       if (fd !== undefined) closeSync(fd);
+      target?.close();
     }
   }
 
@@ -363,7 +405,7 @@ function echoedLink(m: ReplyMessage<LayoutsOf<typeof LINK_ECHO>>, ifname: string
 }
 
 /** An fd for a namespace, for IFLA_NET_NS_FD; opening the file needs no setns. */
-export function openNetnsFd(t: NetnsTarget): number {
+export function openNetnsFd(t: string | NetnsRef): number {
   return openSync(resolveNetns(toRef(t)).path, 'r');
 }
 

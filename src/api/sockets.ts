@@ -3,16 +3,50 @@
 // the namespace's identity (device + inode), so a namespace named two ways
 // shares one socket, and a name re-created as a new namespace gets a new one.
 
-import { statSync } from 'node:fs';
+import { closeSync, openSync, statSync } from 'node:fs';
 import { NetlinkSocket } from '../transport/socket.js';
 import { RTNETLINK, type RtnlLayoutMessage } from '../netlink/route/protocol.js';
-import { NamespaceThreads, resolveNetns, type NetnsRef } from '../ns/index.js';
+import { NamespaceThreads, NetnsError, resolveNetns, type NetnsRef } from '../ns/index.js';
 
-/** A namespace as the library takes it: a name from `ip netns`, or a reference. */
-export type NetnsTarget = string | NetnsRef;
+/** A running Docker container's namespace, by the container's name or id. */
+export type ContainerTarget = { container: string };
 
-export const toRef = (t: NetnsTarget | undefined): NetnsRef =>
+/** A namespace as the library takes it: a name from `ip netns`, a reference, or `{ container }`. */
+export type NetnsTarget = string | NetnsRef | ContainerTarget;
+
+export const isContainerTarget = (t: unknown): t is ContainerTarget =>
+  typeof t === 'object' && t !== null && 'container' in t;
+
+/** A target that needs no engine, as a reference (the current namespace for none). */
+export const toRef = (t: string | NetnsRef | undefined): NetnsRef =>
   t === undefined ? { current: true } : typeof t === 'string' ? { name: t } : t;
+
+/** A target as a reference, open while it is in use: `close()` it after. */
+export interface OpenTarget {
+  ref: NetnsRef;
+  close(): void;
+}
+
+/**
+ * Any target as a reference. A container is asked of the Docker engine
+ * (DockerError, as connect() gives, when it is missing or not running) and
+ * its namespace opened at once, labelled `container NAME`, so what is used
+ * is the namespace the engine named, whatever its process does after.
+ */
+export async function openTarget(t: NetnsTarget | undefined): Promise<OpenTarget> {
+  if (!isContainerTarget(t)) return { ref: toRef(t), close: () => {} };
+  const { resolveContainer } = await import('../docker/index.js');
+  const c = await resolveContainer(t.container);
+  const label = `container ${t.container}`;
+  let fd: number;
+  try {
+    fd = openSync(c.netnsPath, 'r');
+  } catch (error) {
+    throw new NetnsError('ENONETNS', `${label}: its process (pid ${c.pid}) ended since the Docker engine named it`, { cause: error });
+  }
+  let open = true;
+  return { ref: { fd, label }, close: () => { if (open) closeSync(fd); open = false; } };
+}
 
 /** A socket that speaks rtnetlink: every socket the library opens. */
 export type RtnlSocket = NetlinkSocket<RtnlLayoutMessage>;
@@ -43,6 +77,14 @@ export class SocketCache {
 
   /** The socket for a namespace, opening it (in a worker) on first use. */
   async get(target: NetnsTarget | undefined): Promise<RtnlSocket> {
+    if (isContainerTarget(target)) {
+      const open = await openTarget(target);
+      try {
+        return await this.get(open.ref);
+      } finally {
+        open.close();
+      }
+    }
     const ref = toRef(target);
     // The main thread already lives in the current namespace: no worker needed.
     if ('current' in ref) return this.currentSocket();

@@ -84,7 +84,7 @@ export interface MainOptions {
 }
 
 /** What the command has done so far: whether anything was changed, for the exit status of a failure. */
-interface Progress {
+export interface Progress {
   changed: boolean;
 }
 
@@ -95,8 +95,8 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
   try {
     const cmd = parseArgs(argv);
     json = 'json' in cmd && cmd.json;
-    if ((cmd.action === 'connect' || cmd.action === 'delete' || cmd.action === 'gc') && !cmd.dryRun) signals = catchSignals();
-    if ((cmd.action === 'connect' || cmd.action === 'delete') && cmd.dockerTimeoutMs !== undefined) {
+    if ((cmd.action === 'connect' || cmd.action === 'attach' || cmd.action === 'delete' || cmd.action === 'gc' || cmd.action === 'apply' || cmd.action === 'destroy') && !cmd.dryRun) signals = catchSignals();
+    if ((cmd.action === 'connect' || cmd.action === 'attach' || cmd.action === 'delete') && cmd.dockerTimeoutMs !== undefined) {
       (await import('../docker/index.js')).setEngineLimits({ timeoutMs: cmd.dockerTimeoutMs });
     }
     return await run(cmd, options, progress, signals?.signal);
@@ -143,7 +143,7 @@ async function run(cmd: Command, options: MainOptions, progress: Progress, signa
       process.stdout.write(version() + '\n');
       return EXIT_OK;
     case 'connect': {
-      if (cmd.dryRun) return dryRun(cmd);
+      if (cmd.dryRun) return dryRun(cmd, options);
       const { connect } = await import('../wire/connect.js');
       const { Vethcon } = await import('../api/client.js');
       const client = new Vethcon({ threads });
@@ -163,13 +163,7 @@ async function run(cmd: Command, options: MainOptions, progress: Progress, signa
       return EXIT_OK;
     }
     case 'delete': {
-      const { describeEndpoint } = await import('../wire/endpoint.js');
-      if (cmd.dryRun) {
-        const planned = cmd.ends.map((e) => ({ endpoint: describeEndpoint(e.ns), ifname: e.ifname }));
-        if (cmd.json) process.stdout.write(jsonText({ ok: true, dryRun: true, delete: planned }) + '\n');
-        else for (const d of planned) process.stdout.write(`would delete ${printable(d.ifname)} in ${printable(d.endpoint)}\n`);
-        return EXIT_OK;
-      }
+      if (cmd.dryRun) return dryRun(cmd, options);
       const { disconnectAll } = await import('../wire/disconnect.js');
       const { Vethcon } = await import('../api/client.js');
       const client = new Vethcon({ threads });
@@ -178,10 +172,18 @@ async function run(cmd: Command, options: MainOptions, progress: Progress, signa
       else for (const d of done) process.stdout.write(printable(`deleted ${d.ifname} in ${d.endpoint}${d.note ? `: ${d.note}` : ''}`) + '\n');
       return EXIT_OK;
     }
+    case 'attach':
+      return runAttach(cmd, options, progress, signal);
     case 'gc':
       return runGc(cmd, options, signal);
     case 'monitor':
       return (await import('./monitor.js')).runMonitor(cmd, { threads, close: !options.exitWhenDone });
+    case 'show':
+      return (await import('./show.js')).runShow(cmd, { threads, close: !options.exitWhenDone });
+    case 'apply':
+    case 'destroy':
+    case 'schema':
+      return (await import('./lab.js')).runLab(cmd, { threads, close: !options.exitWhenDone, signal, progress });
   }
 }
 
@@ -202,23 +204,66 @@ async function runGc(cmd: Extract<Command, { action: 'gc' }>, options: MainOptio
   return EXIT_OK;
 }
 
-/** Print the plan and the netlink requests it would send; send nothing. */
-async function dryRun(cmd: Extract<Command, { action: 'connect' }>): Promise<number> {
-  const { planConnect } = await import('../wire/plan.js');
-  const { requestBytes, RTNETLINK } = await import('../netlink/index.js');
-  const steps = planConnect(cmd.ends[0], cmd.ends[1]).map((s) => ({
+/**
+ * `vethcon attach`: the first end made of a link of its own kind (-x, -M, -V)
+ * on a parent device in the current namespace.
+ */
+async function runAttach(cmd: Extract<Command, { action: 'attach' }>, options: MainOptions, progress: Progress, signal?: AbortSignal): Promise<number> {
+  if (cmd.dryRun) return dryRun(cmd, options);
+  const { attach } = await import('../wire/attach.js');
+  const { Vethcon } = await import('../api/client.js');
+  const client = new Vethcon({ threads: options.threads });
+  const afterCreate = async (s?: AbortSignal): Promise<void> => {
+    progress.changed = true;
+    await options.afterCreate?.(s);
+  };
+  const result = await attach(cmd.end, cmd.link, { client, beforeWiring: options.beforeWiring, afterCreate, signal })
+    .finally(() => (options.exitWhenDone ? undefined : client.close()));
+  if (cmd.json) {
+    process.stdout.write(jsonText({ ok: true, ...result }) + '\n');
+    return EXIT_OK;
+  }
+  const e = result.end;
+  const opts = Object.entries(result.options).map(([k, v]) => `${k} ${v}`).join(', ');
+  process.stdout.write(printable(`made ${result.kind} ${e.ifname} in ${e.endpoint}${e.addresses.length ? ` (${e.addresses.join(', ')})` : ''} on ${result.parent.ifname} of ${result.parent.endpoint}${opts ? `: ${opts}` : ''}`) + '\n');
+  return EXIT_OK;
+}
+
+type DryRunCommand = Extract<Command, { action: 'connect' | 'attach' | 'delete' }>;
+
+/**
+ * --dry-run: every check a real run makes before its first change (the
+ * container running, the namespaces there, names free or links there, the
+ * parent device there), failing as the run would (exit 2 and why); then
+ * the plan, each request with its type, flags and attributes by name.
+ * Nothing is changed.
+ */
+async function dryRun(cmd: DryRunCommand, options: MainOptions): Promise<number> {
+  const { describeRequest, describeRequestText, requestBytes, RTNETLINK } = await import('../netlink/index.js');
+  const { Vethcon } = await import('../api/client.js');
+  const client = new Vethcon({ threads: options.threads });
+  let planned: import('../wire/plan.js').PlanStep[];
+  try {
+    if (cmd.action === 'connect') planned = await (await import('../wire/connect.js')).checkConnect(cmd.ends[0], cmd.ends[1], { client });
+    else if (cmd.action === 'attach') planned = await (await import('../wire/attach.js')).checkAttach(cmd.end, cmd.link, { client });
+    else planned = await (await import('../wire/disconnect.js')).checkDisconnectAll(cmd.ends, { client });
+  } finally {
+    if (!options.exitWhenDone) await client.close();
+  }
+  const steps = planned.map((s) => ({
     netns: s.netns,
     action: s.action,
-    request: { type: s.request.type, flags: s.request.flags, header: s.request.header, attrs: s.request.attrs },
+    request: describeRequest(s.request),
     hex: Buffer.from(requestBytes(s.request, RTNETLINK)).toString('hex'),
   }));
   if (cmd.json) {
     process.stdout.write(jsonText({ ok: true, dryRun: true, steps }, 2) + '\n');
     return EXIT_OK;
   }
-  process.stdout.write('dry run: nothing is sent. ifindex and the peer netns fd show as 0; they are only known when it runs.\n');
+  const made = cmd.action === 'delete' ? 'every link is there' : 'the names are free';
+  process.stdout.write(`dry run: checked, ${made}; nothing is sent. Numbers known only when it runs (new ifindexes, the mark's id) show as 0.\n`);
   steps.forEach((s, i) => {
-    process.stdout.write(`\n${i + 1}. in ${printable(s.netns)}: ${printable(s.action)}\n   ${jsonText(s.request)}\n   ${s.hex}\n`);
+    process.stdout.write(`\n${i + 1}. in ${printable(s.netns)}: ${printable(s.action)}\n   ${printable(describeRequestText(s.request))}\n`);
   });
   return EXIT_OK;
 }

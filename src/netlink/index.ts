@@ -28,3 +28,4 @@ export * from './route/addr-requests.js';
 export * from './route/route-requests.js';
 export * from './route/neigh-requests.js';
 export * from './text.js';
+export * from './describe.js';

@@ -6,6 +6,7 @@
 
 import { closeSync, fstatSync, openSync, readFileSync, readlinkSync, statSync, type Stats } from 'node:fs';
 import { netnsNameProblem, netnsTargetProblem, pathProblem, quote } from '../rules/problems.js';
+import { namespaceType } from '../sys/index.js';
 
 /**
  * A network namespace as a user names it, or `{ fd }`: a namespace file open
@@ -81,6 +82,9 @@ const KNOWN_NET_MAX = 4096;
  * mount's root (in /proc/self/mountinfo, found by the fd's mount id) names it.
  */
 function namespaceKind(fd: number): string | undefined {
+  // One ioctl where the kernel answers it (4.11 and later); the names otherwise.
+  const type = namespaceType(fd);
+  if (type !== undefined) return `${type}:[${fstatSync(fd).ino}]`;
   const link = readlinkSync(`/proc/self/fd/${fd}`);
   if (/^[a-z_]+:\[\d+\]$/.test(link)) return link;
   const mntId = /^mnt_id:\s*(\d+)$/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'))?.[1];

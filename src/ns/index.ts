@@ -11,3 +11,4 @@ export { sameNetns, type NsIdentity } from './protocol.js';
 export { exitNow } from '../sys/index.js';
 export { pinNetns, pinDrift, unpin, samePin, type PinnedNetns } from './pin.js';
 export { selfProcess, processState, type ProcessIdentity } from './process.js';
+export { machineLock, LOCK_DIR } from './lock.js';

@@ -9,7 +9,10 @@ import type { ValueRule } from '../netlink/attr.js';
 import { IFLA } from '../netlink/route/link.js';
 import { LINK_KINDS, type KnownLinkKind } from '../netlink/route/kinds/index.js';
 import { optionCodec, type LinkKind, type NeedsOptions, type OptionsOf, type OptionSpec } from '../netlink/route/kinds/kind.js';
-import { ifname, mac, mtu } from './schemas.js';
+import { endpointNs, ifname, mac, mtu, type EndpointNs } from './schemas.js';
+import { vxlan } from '../netlink/route/kinds/vxlan.js';
+import { macvlan } from '../netlink/route/kinds/macvlan.js';
+import { vlan } from '../netlink/route/kinds/vlan.js';
 import { netnsTargetProblem, quote } from './problems.js';
 
 /** An interface index: 1 to 2^31 - 1 (the kernel's is a signed 32-bit int). */
@@ -20,7 +23,7 @@ export type LinkName = string | number;
 export const linkName = z.union([ifname, ifindex]);
 
 /** A namespace as the library takes it: a name from `ip netns`, or exactly one of these (or an open namespace file, `{ fd }`). */
-export type NetnsTargetInput = string | { name: string } | { pid: number } | { path: string } | { current: true } | { fd: number; label?: string };
+export type NetnsTargetInput = string | { name: string } | { pid: number } | { path: string } | { container: string } | { current: true } | { fd: number; label?: string };
 
 /** A namespace as the library takes it, checked by netnsTargetProblem. */
 export const netnsTarget = z.custom<NetnsTargetInput>(() => true).superRefine((t, ctx) => {
@@ -120,3 +123,54 @@ type KindMember<K> = K extends LinkKind<infer N, infer Key>
 
 /** What `links.add` takes: the common settings and, by `kind`, that kind's options (a veth: its peer). */
 export type LinkAddOptions = CommonOptions & KindMember<KnownLinkKind>;
+
+// ------------------------------------------------------------- attach()
+
+/**
+ * The kinds a link of its own can be made of for one end, on a parent device
+ * (src/wire/attach.ts; the command line's -x, -M, -V): the registry's kind,
+ * and the option that names its parent there (a vxlan's lower device is
+ * IFLA_VXLAN_LINK, `dev`; the others' is IFLA_LINK, `parent`).
+ */
+export const ATTACH_KINDS = {
+  vxlan: { kind: vxlan, parentOption: 'dev' },
+  macvlan: { kind: macvlan, parentOption: 'parent' },
+  vlan: { kind: vlan, parentOption: 'parent' },
+} as const;
+export type AttachKindName = keyof typeof ATTACH_KINDS;
+
+interface AttachCommon {
+  /** The parent device: by name or ifindex, in `parentNs`. */
+  parent: LinkName;
+  /** Where the parent is (and where a vxlan sends its UDP): default the current namespace. */
+  parentNs?: EndpointNs;
+}
+
+/** What attach() takes for the link: its kind, its parent, and that kind's options from the registry. */
+export type AttachLinkInput =
+  | ({ kind: 'vxlan' } & AttachCommon & Omit<OptionsOf<typeof vxlan>, 'dev'>)
+  | ({ kind: 'macvlan' } & AttachCommon & Omit<OptionsOf<typeof macvlan>, 'parent'>)
+  | ({ kind: 'vlan' } & AttachCommon & Omit<OptionsOf<typeof vlan>, 'parent'>);
+
+/**
+ * attach()'s link input: the kind, the parent (and its namespace), and the
+ * kind's options checked by the kind's own schema (kindOptionsSchema), the
+ * parent given as the option that carries it.
+ */
+export function attachLinkSchema(): z.ZodType<AttachLinkInput> {
+  const kinds = Object.keys(ATTACH_KINDS) as [AttachKindName, ...AttachKindName[]];
+  return z.object({ kind: z.enum(kinds), parent: linkName, parentNs: endpointNs.optional() }).passthrough().superRefine((v, ctx) => {
+    const { kind, parent, parentNs: _, ...rest } = v as Record<string, unknown> & { kind: AttachKindName; parent: LinkName };
+    const { kind: k, parentOption } = ATTACH_KINDS[kind];
+    if (parentOption !== 'parent' && parentOption in rest) {
+      ctx.addIssue({ code: 'custom', path: [parentOption], message: `a ${kind}'s lower device is given as parent` });
+      return;
+    }
+    const r = kindOptionsSchema(k as LinkKind).safeParse({ ...rest, [parentOption]: parent });
+    if (r.success) return;
+    for (const issue of r.error.issues) {
+      const path = issue.path.map((p) => (p === parentOption ? 'parent' : p));
+      ctx.addIssue({ ...issue, path, code: 'custom', message: issue.message } as z.IssueData);
+    }
+  }) as unknown as z.ZodType<AttachLinkInput>;
+}

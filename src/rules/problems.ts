@@ -102,11 +102,11 @@ export function pathProblem(path: unknown): string | undefined {
     : undefined;
 }
 
-const TARGET_KEYS = ['name', 'pid', 'path', 'current'];
+const TARGET_KEYS = ['name', 'pid', 'path', 'container', 'current'];
 
 /**
  * A namespace as the library takes it: a name from `ip netns`, or exactly one
- * of { name }, { pid }, { path }, { current: true }. The message names what is wrong.
+ * of { name }, { pid }, { path }, { container }, { current: true }. The message names what is wrong.
  */
 export function netnsTargetProblem(t: unknown): string | undefined {
   if (typeof t === 'string') {
@@ -114,7 +114,7 @@ export function netnsTargetProblem(t: unknown): string | undefined {
     return why && `namespace name ${quote(t)} is not valid: ${why}`;
   }
   if (typeof t !== 'object' || t === null || Array.isArray(t)) {
-    return `must be a namespace name or one of { name }, { pid }, { path }, { current: true }; got ${describeValue(t)}`;
+    return `must be a namespace name or one of { name }, { pid }, { path }, { container }, { current: true }; got ${describeValue(t)}`;
   }
   const keys = Object.keys(t);
   if ('fd' in t) {
@@ -125,7 +125,7 @@ export function netnsTargetProblem(t: unknown): string | undefined {
     return label === undefined || typeof label === 'string' ? undefined : `label must be a string; got ${describeValue(label)}`;
   }
   if (keys.length !== 1 || !TARGET_KEYS.includes(keys[0])) {
-    return `takes exactly one of { name }, { pid }, { path }, { current: true }; got ${describeValue(t)}`;
+    return `takes exactly one of { name }, { pid }, { path }, { container }, { current: true }; got ${describeValue(t)}`;
   }
   const v = (t as Record<string, unknown>)[keys[0]];
   switch (keys[0]) {
@@ -139,6 +139,9 @@ export function netnsTargetProblem(t: unknown): string | undefined {
       const why = pathProblem(v);
       return why && `path ${why}`;
     }
+    case 'container':
+      // Docker's own rule for names is checked where the engine is asked (a DockerError, as connect() gives).
+      return typeof v === 'string' && v !== '' ? undefined : `container must be a container's name or id (a non-empty string); got ${describeValue(v)}`;
     default:
       return v === true ? undefined : `{ current: ${quote(v)} } names no namespace: only { current: true } selects the current one (or leave netns out)`;
   }

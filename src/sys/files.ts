@@ -58,3 +58,23 @@ export function closeQuietly(fd: number): void {
     // already failing; the first error is the one to report
   }
 }
+
+/** CLONE_NEW* flag of each namespace kind, as ioctl(NS_GET_NSTYPE) answers, by the name /proc/PID/ns gives it. */
+const NS_TYPES: Record<number, string> = {
+  0x00020000: 'mnt', 0x04000000: 'uts', 0x08000000: 'ipc', 0x10000000: 'user', 0x20000000: 'pid', 0x40000000: 'net', 0x02000000: 'cgroup', 0x00000080: 'time',
+};
+const NS_GET_NSTYPE = 0xb703;
+
+/**
+ * The kind of namespace open at `fd` ('net', 'mnt', ...), from the kernel
+ * (ioctl NS_GET_NSTYPE, one system call); undefined for a file that is not
+ * a namespace or a kernel that cannot say.
+ */
+export function namespaceType(fd: number): string | undefined {
+  const v = C.ioctl.paramsValue;
+  v[0] = fd;
+  v[1] = NS_GET_NSTYPE;
+  v[2] = 0;
+  const r = invoke(C.ioctl);
+  return r < 0 ? undefined : NS_TYPES[r] ?? `type ${r}`;
+}

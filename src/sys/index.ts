@@ -9,7 +9,8 @@ export {
   openNetlinkSocket, socketPortId, setNonBlocking, writeDatagram, readDatagram, sendBytes, recvBytes, recvQuick, recvMany, manyLength, manyData, peekDatagramSize, MANY_SLOTS, MANY_SLOT_BYTES,
 } from './netlink-socket.js';
 export { addMembership, dropMembership, NETLINK_ADD_MEMBERSHIP, NETLINK_DROP_MEMBERSHIP } from './membership.js';
-export { closeFd, closeQuietly, openPath, setns, unshare, mount, umount2 } from './files.js';
+export { closeFd, closeQuietly, openPath, setns, unshare, mount, umount2, namespaceType } from './files.js';
 export { openTcpSocket, socketNetnsFd } from './inet.js';
 export { exitNow } from './exit.js';
+export { tryLockExclusive } from './lock.js';
 export { ffiBindingPath, setFfiBindingPath } from './binding-path.js';

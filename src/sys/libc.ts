@@ -34,6 +34,7 @@ export const C = {
   unshare: prepare('unshare', I32, [I32]),
   mount: prepare('mount', I32, [STR, STR, I64, I64, I64]), // warm-up only; see mount()
   umount2: prepare('umount2', I32, [STR, I32]),
+  flock: prepare('flock', I32, [I32, I32]),
   // syscall(number, arg): exit_group for exitNow, warmed with getpid.
   syscall: prepare('syscall', I64, [I64, I64], false),
   // memcpy(p, p, 0) returns p: the cheapest way to learn a Buffer's address.
@@ -64,6 +65,7 @@ function warmSymbols(): void {
     [C.setns, [-1, 0]],
     [C.mount, ['', '', 0, 0, 0]],
     [C.umount2, ['', 0]],
+    [C.flock, [-1, 0]],
     ...(SYSCALLS ? [[C.syscall, [SYSCALLS.getpid, 0]] as [Call, unknown[]]] : []),
     [C.addressOf, [a, a, 0]],
   ];

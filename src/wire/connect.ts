@@ -20,7 +20,7 @@ import { check, endSpec, ValidationError, type EndInput, type EndSpec } from '..
 import { resolveEndpoint, releaseEndpoint, containerStillThere, drift, nameDrift, type ResolvedEndpoint } from './endpoint.js';
 import { ConflictError, WiringError, reasonOf, stoppedBeforeAnyChange } from './errors.js';
 import { completeMark, markGroup, newPairId, pendingMark } from './mark.js';
-import { completeRequest, createPairRequest, markEndRequest, markGroupRequest, planConnect } from './plan.js';
+import { completeRequest, createPairRequest, markEndRequest, markGroupRequest, planConnect, type PlanStep } from './plan.js';
 import { undoPair, type Pair } from './undo.js';
 
 export interface EndResult {
@@ -58,15 +58,7 @@ export async function connect(aIn: EndInput, bIn: EndInput, opts: ConnectOptions
   const vc = opts.client ?? new Vethcon();
   const pinned: ResolvedEndpoint[] = [];
   try {
-    const resolved = await Promise.allSettled([resolveEndpoint(a.ns), resolveEndpoint(b.ns)]);
-    for (const r of resolved) if (r.status === 'fulfilled') pinned.push(r.value);
-    for (const r of resolved) if (r.status === 'rejected') throw r.reason;
-    const [ea, eb] = pinned as [ResolvedEndpoint, ResolvedEndpoint];
-    const sameNs = samePin(ea.pin, eb.pin);
-    checkEnds(a, b, ea, eb, sameNs);
-    const na = await vc.netns(ea.target);
-    const nb = sameNs ? na : await vc.netns(eb.target);
-    await Promise.all([assertFree(na, a.ifname, ea.label), assertFree(nb, b.ifname, eb.label)]);
+    const { ea, eb, na, nb, sameNs } = await prepare(vc, a, b, pinned);
     await opts.beforeWiring?.(opts.signal);
     if (opts.signal?.aborted) throw stoppedBeforeAnyChange(opts.signal);
     // A name that leads elsewhere now (or a container that stopped): stop before the first change.
@@ -80,10 +72,44 @@ export async function connect(aIn: EndInput, bIn: EndInput, opts: ConnectOptions
   }
 }
 
+/**
+ * What connect(a, b) would send, after every check a real connect makes
+ * before its first change (containers running, namespaces there, names
+ * free), with the labels it resolved; ValidationError, DockerError,
+ * NetnsError or ConflictError as connect() would throw them. Changes nothing.
+ */
+export async function checkConnect(aIn: EndInput, bIn: EndInput, opts: { client?: Vethcon } = {}): Promise<PlanStep[]> {
+  const a = check(endSpec, aIn, 'end 1');
+  const b = check(endSpec, bIn, 'end 2');
+  const vc = opts.client ?? new Vethcon();
+  const pinned: ResolvedEndpoint[] = [];
+  try {
+    await prepare(vc, a, b, pinned);
+    return planConnect(a, b);
+  } finally {
+    for (const e of pinned) releaseEndpoint(e);
+    if (!opts.client) await vc.close();
+  }
+}
+
+/** The checks before the first change: both ends resolved and pinned (into `pinned`), their names free. */
+async function prepare(vc: Vethcon, a: EndSpec, b: EndSpec, pinned: ResolvedEndpoint[]) {
+  const resolved = await Promise.allSettled([resolveEndpoint(a.ns), resolveEndpoint(b.ns)]);
+  for (const r of resolved) if (r.status === 'fulfilled') pinned.push(r.value);
+  for (const r of resolved) if (r.status === 'rejected') throw r.reason;
+  const [ea, eb] = pinned as [ResolvedEndpoint, ResolvedEndpoint];
+  const sameNs = samePin(ea.pin, eb.pin);
+  checkEnds(a, b, ea, eb, sameNs);
+  const na = await vc.netns(ea.target);
+  const nb = sameNs ? na : await vc.netns(eb.target);
+  await Promise.all([assertFree(na, a.ifname, ea.label), assertFree(nb, b.ifname, eb.label)]);
+  return { ea, eb, na, nb, sameNs };
+}
+
 const pairText = (a: EndSpec, b: EndSpec, ea: ResolvedEndpoint, eb: ResolvedEndpoint): string => `veth ${a.ifname} in ${ea.label} <-> ${b.ifname} in ${eb.label}`;
 
 /** One key per address however it is spelled (2001:db8::1 = 2001:DB8:0::1). */
-function addressKey(cidr: string): string {
+export function addressKey(cidr: string): string {
   return Buffer.from(parseIP(splitCidr(cidr).address)).toString('hex');
 }
 
@@ -104,7 +130,8 @@ function checkEnds(a: EndSpec, b: EndSpec, ea: ResolvedEndpoint, eb: ResolvedEnd
   }
 }
 
-async function assertFree(ns: Netns, ifname: string, label: string): Promise<void> {
+/** ConflictError unless no link is named `ifname` in `ns`. */
+export async function assertFree(ns: Netns, ifname: string, label: string): Promise<void> {
   try {
     await ns.ifindex(ifname);
   } catch (e) {
@@ -192,7 +219,7 @@ async function explain(cause: unknown, created: boolean, ends: [EndSpec, Resolve
  * Addresses for one end, then `last` (the requests that complete it), in
  * one batch; IPv6 switched back on first where Docker turned it off.
  */
-async function configure(vc: Vethcon, ns: Netns, e: ResolvedEndpoint, end: EndSpec, last: Request[], index: number): Promise<void> {
+export async function configure(vc: Vethcon, ns: Netns, e: ResolvedEndpoint, end: EndSpec, last: Request[], index: number): Promise<void> {
   if (end.addresses.length === 0 && last.length === 0) return;
   if (end.addresses.some((c) => splitCidr(c).family === AF_INET6)) await vc.enableIPv6(e.target, end.ifname);
   // No DAD on our point-to-point pair: both addresses are ours and checked for duplicates above,

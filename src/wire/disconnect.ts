@@ -7,6 +7,8 @@ import { check, endpointNs, ifname as ifnameRule, type EndpointNs } from '../rul
 import type { Netns } from '../api/netns.js';
 import { releaseEndpoint, resolveEndpoint, type ResolvedEndpoint } from './endpoint.js';
 import { NotFoundError, reasonOf, stoppedBeforeAnyChange } from './errors.js';
+import { deleteLink } from '../netlink/route/link-requests.js';
+import type { PlanStep } from './plan.js';
 
 type End = { ns: EndpointNs; ifname: string };
 
@@ -56,6 +58,28 @@ export interface Deleted {
   ifname: string;
   /** Set when the link was already gone with its peer, deleted earlier in the same call. */
   note?: string;
+}
+
+/**
+ * What disconnectAll(ends) would send, after the checks it makes before its
+ * first deletion (every namespace there, every link there: NotFoundError
+ * otherwise). Deletes nothing.
+ */
+export async function checkDisconnectAll(ends: { ns: EndpointNs; ifname: string }[], opts: { client?: Vethcon } = {}): Promise<PlanStep[]> {
+  const checked = ends.map((e, i) => checkEnd(e.ns, e.ifname, ends.length > 1 ? `link ${i + 1}` : ''));
+  const client = opts.client ?? new Vethcon();
+  const pins: ResolvedEndpoint[] = [];
+  try {
+    const steps: PlanStep[] = [];
+    for (const end of checked) {
+      const { label } = await find(client, end, pins);
+      steps.push({ netns: label, action: `delete ${end.ifname} (a veth's peer goes with it)`, request: deleteLink({ ifname: end.ifname }) });
+    }
+    return steps;
+  } finally {
+    pins.forEach(releaseEndpoint);
+    if (!opts.client) await client.close();
+  }
 }
 
 /** A failure after some links were deleted: `deleted` says which. */

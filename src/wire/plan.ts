@@ -27,7 +27,7 @@ export interface PlanStep {
  * the kernel's copy of the new link (kernels since 6.3), which names both
  * ifindexes: the link's own and, as IFLA_LINK, its peer's.
  */
-export function createPairRequest(a: EndSpec, b: EndSpec, peerFd: number | undefined, group: number): Request {
+export function createPairRequest(a: PairEnd, b: PairEnd, peerFd: number | undefined, group: number): Request {
   const req = addLink({
     ifname: a.ifname, kind: 'veth', mtu: a.mtu, address: a.mac, up: true, group,
     peer: { ifname: b.ifname, mtu: b.mtu, address: b.mac, netNsFd: peerFd, group },
@@ -43,6 +43,9 @@ export const markEndRequest = (index: number, mark: string): Request => setLink(
 
 /** One end complete: its complete mark, out of the group, and (`up`) up, in one request. */
 export const completeRequest = (index: number, mark: string, up?: boolean): Request => setLink(index, { up, group: 0, ifalias: mark });
+
+/** What the creation of a pair needs of each end. */
+export type PairEnd = Pick<EndSpec, 'ifname' | 'mtu' | 'mac'>;
 
 const PLAN_ID = '0000000000000000';
 

@@ -257,17 +257,17 @@ describe('e2e: the vethcon CLI, as a user types it', function () {
       assert.deepEqual(await snapshot(everywhere()), before);
     });
 
-    it('--dry-run prints the requests and changes nothing (text and --json)', async () => {
+    it('--dry-run prints the requests by name and changes nothing (text and --json)', async () => {
       const before = await snapshot(everywhere());
       const args = ['-d', `${C1},dr1,10.20.8.1/24,2001:db8:8::1/64`, '-n', `${A}:dr2:10.20.8.2/24`, '--mtu', '9000'];
       const r = await ok(['--dry-run', ...args]);
-      assert.match(r.stdout, /^dry run: nothing is sent/);
+      assert.match(r.stdout, /^dry run: checked, the names are free; nothing is sent/);
       assert.match(r.stdout, new RegExp(`1\\. in container ${C1}: create veth dr1 \\(up\\) with peer dr2 placed directly in netns ${A}`));
       assert.match(r.stdout, /add 10\.20\.8\.1\/24 to dr1/);
       assert.match(r.stdout, /add 2001:db8:8::1\/64 to dr1 \(no DAD/);
       assert.match(r.stdout, /add 10\.20\.8\.2\/24 to dr2/);
       assert.match(r.stdout, /set dr2 up/);
-      assert.match(r.stdout, /^ {3}[0-9a-f]{32,}$/m, 'each step shows its request bytes in hex');
+      assert.match(r.stdout, /^ {3}RTM_NEWLINK NLM_F_REQUEST\|NLM_F_ACK\|NLM_F_ECHO\|NLM_F_CREATE\|NLM_F_EXCL header\{flags=1 change=1\} IFLA_GROUP=\d+ IFLA_IFNAME="dr1" IFLA_LINKINFO=\{IFLA_INFO_KIND="veth" .*IFLA_MTU=9000 /m, 'each step shows its request by name');
       const j = await ok(['--dry-run', '--json', ...args]);
       const out = JSON.parse(j.stdout);
       assert.equal(out.ok, true);
@@ -276,10 +276,15 @@ describe('e2e: the vethcon CLI, as a user types it', function () {
       assert.deepEqual(out.steps.map((s: { netns: string }) => s.netns),
         [`container ${C1}`, `container ${C1}`, `netns ${A}`, `container ${C1}`, `container ${C1}`, `netns ${A}`, `netns ${A}`, `container ${C1}`]);
       for (const s of out.steps) assert.match(s.hex, /^[0-9a-f]+$/);
-      const del = await ok(['--dry-run', '-D', `${C1},cn1`]);
-      assert.match(del.stdout, new RegExp(`would delete cn1 in container ${C1}`));
-      const delJson = JSON.parse((await ok(['--dry-run', '--json', '-D', `${C1},cn1`])).stdout);
-      assert.deepEqual(delJson, { ok: true, dryRun: true, delete: [{ endpoint: `container ${C1}`, ifname: 'cn1' }] });
+      assert.equal(out.steps[0].request.type, 'RTM_NEWLINK');
+      assert.equal(out.steps[0].request.attrs.IFLA_IFNAME, 'dr1');
+      // A delete's dry run checks the link is there: nosuch1 is not (exit 2); lo is.
+      const del = await vethcon(['--dry-run', '-D', `${C1},nosuch1`]);
+      assert.equal(del.code, 2, show(del));
+      assert.match(del.stderr, new RegExp(`there is no link named nosuch1 in container ${C1}`));
+      const delJson = JSON.parse((await ok(['--dry-run', '--json', '-D', `${C1},lo`])).stdout);
+      assert.deepEqual(delJson.steps.map((s: { netns: string; request: { type: string; attrs: object } }) => [s.netns, s.request.type, s.request.attrs]),
+        [[`container ${C1}`, 'RTM_DELLINK', { IFLA_IFNAME: 'lo' }]]);
       assert.deepEqual(await snapshot(everywhere()), before, 'a dry run must change nothing');
     });
 

@@ -70,7 +70,7 @@ describe('CLI arguments', () => {
     [['-d', 'c1:nic1'], /exactly two/],
     [['-d', 'c1:nic1', '-d', 'c2:nic2', '-d', 'c3:nic3'], /exactly two/],
     [['-d'], /needs a value/],
-    [['-x', 'foo'], /unknown option -x/],
+    [['-z', 'foo'], /unknown option -z/],
     [['-d', 'c1', '-d', 'c2:n'], /expected CONTAINER:LINK/],
     [['-d', ':nic1', '-d', 'c2:n'], /container is missing/],
     [['-d', 'c1:', '-d', 'c2:n'], /link name is missing/],
@@ -108,6 +108,67 @@ describe('CLI arguments', () => {
     it(`parses ${argv.join(' ')}, and the rules refuse it`, () => {
       const c = connect(argv);
       assert.throws(() => c.ends.forEach((end, i) => check(endSpec, end, `end ${i + 1}`)), (e: unknown) => e instanceof ValidationError && why.test(e.message));
+    });
+  }
+});
+
+describe('CLI arguments: ends of another kind (-x, -M, -V, as koko)', () => {
+  const attach = (argv: string[]) => {
+    const c = parseArgs(argv);
+    assert.equal(c.action, 'attach', JSON.stringify(c));
+    return c as Extract<typeof c, { action: 'attach' }>;
+  };
+
+  it('-x PARENT,REMOTE,VNI[,PORT] after the first end: a vxlan made as that end', () => {
+    const c = attach(['-d', 'c1:vx0:10.0.0.1/24', '-x', 'eth0,192.0.2.2,42']);
+    assert.deepEqual(c.end, { ns: { type: 'docker', container: 'c1' }, ifname: 'vx0', addresses: ['10.0.0.1/24'] });
+    assert.deepEqual(c.link, { kind: 'vxlan', parent: 'eth0', remote: '192.0.2.2', id: 42 });
+    assert.deepEqual(attach(['-n', 'red,vx1', '-x', 'eth0,192.0.2.2,42,4790', '--json']).link, { kind: 'vxlan', parent: 'eth0', remote: '192.0.2.2', id: 42, port: 4790 });
+    // koko's first syntax, colons, and the value glued to the flag.
+    assert.deepEqual(attach(['-n', 'red:vx1', '-xeth1:10.1.1.1:1']).link, { kind: 'vxlan', parent: 'eth1', remote: '10.1.1.1', id: 1 });
+  });
+
+  it('-M PARENT[,MODE] and -V PARENT,VID, after any kind of first end', () => {
+    assert.deepEqual(attach(['-p', '4242,mv0', '-M', 'eth0']).link, { kind: 'macvlan', parent: 'eth0' });
+    assert.deepEqual(attach(['-a', '/run/netns/x,mv0', '-M', 'eth0,vepa']).link, { kind: 'macvlan', parent: 'eth0', mode: 'vepa' });
+    const v = attach(['-c', 'vl0,10.1.0.1/24', '-V', 'eth0,10', '--dry-run']);
+    assert.deepEqual(v.link, { kind: 'vlan', parent: 'eth0', id: 10 });
+    assert.equal(v.dryRun, true);
+  });
+
+  it('mtu= and mac= items (on either end) and --mtu/--mac after the kind end set the made link', () => {
+    const c = attach(['-n', 'red,vx0,10.0.0.1/24', '-x', 'eth0,192.0.2.2,42,mtu=1400,mac=02:00:00:00:00:09']);
+    assert.equal(c.end.mtu, 1400);
+    assert.equal(c.end.mac, '02:00:00:00:00:09');
+    assert.equal(attach(['-n', 'red,mv0,mtu=1400', '-M', 'eth0']).end.mtu, 1400);
+    assert.equal(attach(['-n', 'red,mv0', '-M', 'eth0', '--mtu', '1300']).end.mtu, 1300);
+    assert.throws(() => parseArgs(['-n', 'red,mv0,mtu=1400', '-M', 'eth0,mtu=1300']), (e: unknown) => e instanceof UsageError && /mtu given twice for mv0/.test(e.message));
+  });
+
+  it('-V alone prints the version (as --version does); -V with a value is a vlan end', () => {
+    assert.deepEqual(parseArgs(['-V']), { action: 'version' });
+    assert.deepEqual(parseArgs(['--version']), { action: 'version' });
+    assert.equal(parseArgs(['-n', 'red,vl0', '-V', 'eth0,5']).action, 'attach');
+    assert.throws(() => parseArgs(['-V', '--json']), (e: unknown) => e instanceof UsageError && /-V needs a value: -V PARENT,VID \(for the version: --version, or -V alone\)/.test(e.message));
+  });
+
+  const bad: [string[], RegExp][] = [
+    [['-x', 'eth0,192.0.2.2,42'], /-x makes the second end: give the first end/],
+    [['-n', 'a,x', '-n', 'b,y', '-x', 'eth0,192.0.2.2,42'], /give the first end .* and only one \(got 2\)/],
+    [['-n', 'a,x', '-x', 'eth0,192.0.2.2,42', '-n', 'b,y'], /-x is the second end: give exactly one other end/],
+    [['-n', 'a,x', '-x', 'eth0,192.0.2.2,42', '-M', 'eth0'], /not two \(-x and -M\)/],
+    [['-n', 'a,x', '-x', 'eth0,192.0.2.2'], /the remote address and the VNI are needed/],
+    [['-n', 'a,x', '-x', 'eth0,192.0.2.2,forty'], /the VNI "forty" is not a number/],
+    [['-n', 'a,x', '-x', 'eth0,192.0.2.2,4,4789,9'], /too many fields/],
+    [['-n', 'a,x', '-x', ',192.0.2.2,4'], /the parent device is missing/],
+    [['-n', 'a,x', '-M', 'eth0,sideways'], /mode "sideways" is not one of private, vepa, bridge, passthru, source/],
+    [['-n', 'a,x', '-V', 'eth0'], /the VLAN id is missing/],
+    [['-n', 'a,x', '-x'], /-x needs a value: -x PARENT,REMOTE,VNI\[,PORT\]/],
+    [['-N', 'a,x', '-M', 'eth0'], /-M makes the second end/],
+  ];
+  for (const [argv, re] of bad) {
+    it(`refuses ${argv.join(' ')}`, () => {
+      assert.throws(() => parseArgs(argv), (e: unknown) => e instanceof UsageError && re.test(e.message), `${argv.join(' ')} should fail with ${re}`);
     });
   }
 });

@@ -8,7 +8,7 @@ import {
   addLink, setLink, setLinkGroup, deleteLink, getLink, dumpLinks, addAltname, deleteAltname,
   addAddress, deleteAddress, dumpAddresses,
   addRoute, replaceRoute, deleteRoute, getRoute, dumpRoutes,
-  addNeighbour, deleteNeighbour, dumpNeighbours, setNsid, dumpNsids,
+  addNeighbour, deleteNeighbour, dumpNeighbours, setNsid, dumpNsids, getNsid,
 } from '../../src/netlink/index.js';
 import { fixture, requestOf } from '../support/fixtures.js';
 
@@ -85,5 +85,7 @@ describe('request builders match iproute2 byte for byte', () => {
     same('neigh-dump', () => dumpNeighbours());
     same('nsid-set', () => setNsid(6, 7));
     same('nsid-list', () => dumpNsids());
+    // show() maps a link's IFLA_LINK_NETNSID to a namespace this way (what `ip netns list` asks per /run/netns file).
+    same('nsid-get', () => getNsid(6));
   });
 });

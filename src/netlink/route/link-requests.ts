@@ -13,7 +13,7 @@ const AF_PACKET = 17;
 
 /** Settings that both a new link and `ip link set` can carry. */
 export interface LinkSettings {
-  /** Parent device ifindex (`link DEV`, for macvlan, vlan, vxlan). */
+  /** Parent device ifindex (`link DEV`, for macvlan, vlan). */
   link?: number;
   address?: string;
   broadcast?: string;
@@ -23,6 +23,8 @@ export interface LinkSettings {
   /** Put the link in the namespace open at this fd (`netns NAME`). */
   netNsFd?: number;
   netNsPid?: number;
+  /** The namespace, by its nsid here, where `link` (and a vxlan's lower device) is looked up (`link-netnsid ID`). */
+  linkNetnsid?: number;
   group?: number;
   ifalias?: string;
   /** Set or clear IFF_UP (`up` / `down`). */
@@ -47,10 +49,9 @@ function header(index = 0, up?: boolean, family = AF_UNSPEC): IfInfoMsg {
   return { family, type: 0, index, flags: up ? IFF_UP : 0, change: up === undefined ? 0 : IFF_UP };
 }
 
-/** IFLA attributes for settings, in iproute2's order (options first, the name last). */
+/** IFLA attributes for settings, in iproute2's order (options first, then the parent, the name last). */
 function settingAttrs(s: LinkSettings, ifname?: string): LinkAttrs {
   const a: LinkAttrs = {};
-  if (s.link !== undefined) a.link = s.link;
   if (s.address !== undefined) a.address = s.address;
   if (s.broadcast !== undefined) a.broadcast = s.broadcast;
   if (s.mtu !== undefined) a.mtu = s.mtu;
@@ -58,8 +59,10 @@ function settingAttrs(s: LinkSettings, ifname?: string): LinkAttrs {
   if (s.master !== undefined) a.master = s.master;
   if (s.netNsFd !== undefined) a.netNsFd = s.netNsFd;
   if (s.netNsPid !== undefined) a.netNsPid = s.netNsPid;
+  if (s.linkNetnsid !== undefined) a.linkNetnsid = s.linkNetnsid;
   if (s.group !== undefined) a.group = s.group;
   if (s.ifalias !== undefined) a.ifalias = s.ifalias;
+  if (s.link !== undefined) a.link = s.link;
   if (ifname !== undefined) a.ifname = ifname;
   return a;
 }

@@ -51,7 +51,7 @@ export function dumpNsids(): Request<RtGenMsg, NsidAttrs> {
   return { type: RTM_GETNSID, flags: NLM_F_REQUEST | NLM_F_DUMP, header: { family: 0 }, attrs: {} };
 }
 
-/** Like `ip netns identify`'s lookup: the id this namespace gives the namespace open at `fd` (one reply, no ack). */
+/** Like the lookup `ip netns list` makes for each name: the id this namespace gives the namespace open at `fd` (one reply, no ack). */
 export function getNsid(fd: number): Request<RtGenMsg, NsidAttrs> {
   return { type: RTM_GETNSID, flags: NLM_F_REQUEST, header: { family: 0 }, attrs: { fd } };
 }
