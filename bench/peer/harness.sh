@@ -22,7 +22,7 @@ cp -a "$harness/." "$copy/"
 chmod -R u+w "$copy"
 for ((k = 1; k <= runs; k++)); do
   PB_RESULTS=$copy/results/run$k PB_EXT_NAME=vethcon PB_EXT_CMD="node $root/dist/bench/peer/cli.js" \
-    PB_PEERS="vethcon go-netlink c-raw ip-batch" "$copy/run-all.sh" floor w1 w2 w3 w4 w5
+    PB_PEERS="vethcon go-netlink c-raw ip-batch" "$copy/run-all.sh" floor w1 w2 w3 w4 w5 >&2
 done
 node "$root/dist/bench/peer/table.js" "$copy"/results/run*/results.tsv
 echo "results in $copy/results" >&2
