@@ -6,7 +6,7 @@
 export * from './constants.js';
 export { FfiLoadError, SysError } from './errors.js';
 export {
-  openNetlinkSocket, socketPortId, setNonBlocking, writeDatagram, readDatagram, sendBytes, recvBytes, recvQuick, recvMany, manyLength, manyData, peekDatagramSize, MANY_SLOTS, MANY_SLOT_BYTES,
+  openNetlinkSocket, socketPortId, setNonBlocking, writeDatagram, readDatagram, sendBytes, recvBytes, recvMany, manyLength, manyData, peekDatagramSize, MANY_SLOTS, MANY_SLOT_BYTES,
 } from './netlink-socket.js';
 export { addMembership, dropMembership, NETLINK_ADD_MEMBERSHIP, NETLINK_DROP_MEMBERSHIP } from './membership.js';
 export { closeFd, closeQuietly, openPath, setns, unshare, mount, umount2, namespaceType } from './files.js';

@@ -18,9 +18,8 @@ export const C = {
   // ioctl is variadic; (fd, request, 0) passes a harmless zero third argument.
   ioctl: prepare('ioctl', I32, [I32, U64, U64]),
   sendAddr: prepare('send', I32, [I32, U64, I32, I32]),
-  // Without errno (~1 µs cheaper): for the hot path, which asks again with errno only after a -1.
+  // Without errno (~1 µs cheaper): sendBytes asks again with errno only after a -1.
   sendAddrQuick: prepare('send', I32, [I32, U64, I32, I32], false),
-  recvAddrQuick: prepare('recv', I32, [I32, U64, I32, I32], false),
   // recvmmsg(fd, msgvec, vlen, flags, timeout = NULL)
   recvmmsg: prepare('recvmmsg', I32, [I32, U64, I32, I32, U64]),
   sendBytes: prepare('send', I32, [I32, bytes(), I32, I32]),
@@ -58,7 +57,6 @@ function warmSymbols(): void {
     [C.recvAddr, [-1, 0, 0, 0]],
     [C.sendAddrQuick, [-1, 0, 0, 0]],
     [C.recvmmsg, [-1, 0, 0, 0, 0]],
-    [C.recvAddrQuick, [-1, 0, 0, 0]],
     [C.close, [-1]],
     [C.fcntl, [-1, 0, 0]],
     [C.open, ['', O_RDONLY | O_CLOEXEC, 0]],

@@ -191,24 +191,6 @@ export function recvBytes(fd: number, buf: Uint8Array, flags: number): number {
   return result;
 }
 
-/**
- * recv without errno (~1 µs cheaper): bytes received, or -1 with the reason
- * unknown. Only for a socket with one small reply outstanding, where a -1 is
- * "not there yet" and the caller asks recvBytes() for the errno; a one-shot
- * error such as ENOBUFS would be consumed here unseen, so dumps and batches
- * use recvBytes().
- */
-export function recvQuick(fd: number, buf: Uint8Array, flags: number): number {
-  const address = addressOf(buf);
-  if (!address) return recvBytes(fd, buf, flags);
-  const v = C.recvAddrQuick.paramsValue;
-  v[0] = fd; v[1] = address; v[2] = buf.length; v[3] = flags;
-  pinned = buf;
-  const n = rawLoad(C.recvAddrQuick) as number;
-  pinned = null;
-  return n;
-}
-
 // ---------------------------------------------------------------- many datagrams per call
 
 /** Datagrams one recvMany() can take, and the room for each (acks are far smaller). */
