@@ -50,17 +50,29 @@ export function addressKey(cidr: string): string {
   return `${Buffer.from(parseIP(address)).toString('hex')}/${prefixlen}`;
 }
 
+/** The same strings in the same order: then the same addresses, whatever their spelling rules. */
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Addresses to add and to remove so that `have` becomes `want`, compared by address, not spelling. */
+function addressChanges(have: readonly string[], want: readonly string[]): { add: string[]; remove: string[] } {
+  // The usual case, and the cheap one: written as the kernel reports them.
+  if (sameList(have, want)) return { add: [], remove: [] };
+  const haveKeys = new Map(have.map((c) => [addressKey(c), c]));
+  const wantKeys = new Map(want.map((c) => [addressKey(c), c]));
+  return {
+    add: [...wantKeys].filter(([k]) => !haveKeys.has(k)).map(([, v]) => v),
+    remove: [...haveKeys].filter(([k]) => !wantKeys.has(k)).map(([, v]) => v),
+  };
+}
+
 /** What to change on an end that is there, to match the file. */
 function changesOf(end: LabEnd, found: FoundEnd): EndChange {
-  const have = new Map(found.seen.addresses.map((c) => [addressKey(c), c]));
-  const want = new Map(end.addresses.map((c) => [addressKey(c), c]));
   const l = found.seen.link;
-  const c: EndChange = {
-    end, found,
-    add: [...want].filter(([k]) => !have.has(k)).map(([, v]) => v),
-    remove: [...have].filter(([k]) => !want.has(k)).map(([, v]) => v),
-    up: !l.up,
-  };
+  const c: EndChange = { end, found, ...addressChanges(found.seen.addresses, end.addresses), up: !l.up };
   if (end.mtu !== undefined && end.mtu !== l.mtu) c.mtu = { from: l.mtu, to: end.mtu };
   if (end.mac !== undefined && end.mac !== l.address?.toLowerCase()) c.mac = { from: l.address, to: end.mac };
   return c;
