@@ -78,6 +78,13 @@ function changesOf(end: LabEnd, found: FoundEnd): EndChange {
   return c;
 }
 
+/** Is the end as the file says, its addresses written as the kernel reports them? (Then changesOf finds nothing.) */
+function asWritten(end: LabEnd, found: FoundEnd): boolean {
+  const l = found.seen.link;
+  return l.up && sameList(found.seen.addresses, end.addresses) && (end.mtu === undefined || end.mtu === l.mtu)
+    && (end.mac === undefined || end.mac === l.address?.toLowerCase());
+}
+
 export const hasChanges = (c: EndChange): boolean => c.add.length > 0 || c.remove.length > 0 || c.mtu !== undefined || c.mac !== undefined || c.up;
 
 /** The changes in words: `r1:eth1 mtu 1500 -> 9000`, `+10.0.0.1/30`. */
@@ -123,22 +130,23 @@ export function diff(input: DiffInput): Step[] {
   const conflicts: string[] = [];
   // This lab's links, by mark id, each once (two nodes may share a namespace).
   const byId = new Map<string, FoundEnd[]>();
-  const counted = new Set<string>();
+  const counted = new Map<string, Set<number>>(); // namespace identity -> ifindexes taken
   for (const [node, state] of input.states) {
+    let here = counted.get(state.identity);
+    if (!here) counted.set(state.identity, (here = new Set()));
     for (const seen of state.ours) {
-      const at = `${state.identity}/${seen.link.ifindex}`;
-      if (counted.has(at)) continue;
-      counted.add(at);
-      const list = byId.get(seen.mark!.id) ?? [];
-      list.push({ node, state, seen });
-      byId.set(seen.mark!.id, list);
+      if (here.has(seen.link.ifindex)) continue;
+      here.add(seen.link.ifindex);
+      const list = byId.get(seen.mark!.id);
+      if (list) list.push({ node, state, seen });
+      else byId.set(seen.mark!.id, [{ node, state, seen }]);
     }
   }
   // First the links that are there and healthy: their ids are taken.
   const used = new Set<string>();
   const pending: { link: LabLink; found: (FoundEnd | undefined)[] }[] = [];
   for (const link of input.links) {
-    const missing = link.ends.map((e) => input.absent.get(e.node) && `node ${e.node}: ${input.absent.get(e.node)!.why}`).find(Boolean);
+    const missing = input.absent.size ? link.ends.map((e) => input.absent.get(e.node) && `node ${e.node}: ${input.absent.get(e.node)!.why}`).find(Boolean) : undefined;
     if (missing) { steps.push({ op: 'waiting', link, why: missing }); continue; }
     const found = link.ends.map((e): FoundEnd | undefined => {
       const state = input.states.get(e.node)!;
@@ -148,7 +156,8 @@ export function diff(input: DiffInput): Step[] {
     const [a, b] = found;
     if (link.kind === 'veth' && a && b && isOurs(a.seen, link.key) && isOurs(b.seen, link.key) && !brokenWhy(a, b)) {
       used.add(a.seen.mark!.id);
-      const changes = link.ends.map((e, i) => changesOf(e, found[i]!)).filter(hasChanges);
+      // Most links of a reapply are as the file says: found so without building their changes.
+      const changes = asWritten(link.ends[0]!, a) && asWritten(link.ends[1]!, b) ? [] : link.ends.map((e, i) => changesOf(e, found[i]!)).filter(hasChanges);
       steps.push(changes.length ? { op: 'update', link, ends: [a, b], changes } : { op: 'unchanged', link, ends: [a, b] });
     } else {
       pending.push({ link, found });
