@@ -90,7 +90,7 @@ export function parseLab(value: unknown, source = 'lab'): Lab {
   const used = new Map<string, string>();
   const links: LabLink[] = file.links.map((l, index) => {
     const at = `links[${index}]`;
-    const kinds = (['vxlan', 'macvlan', 'vlan'] as const).filter((k) => l[k] !== undefined);
+    const kinds = l.vxlan === undefined && l.macvlan === undefined && l.vlan === undefined ? [] : (['vxlan', 'macvlan', 'vlan'] as const).filter((k) => l[k] !== undefined);
     if (kinds.length > 1) problems.push(`${at}: a link is one kind; it sets ${kinds.join(' and ')}`);
     const kind = (kinds[0] ?? 'veth') as LabLinkKind;
     const want = kind === 'veth' ? 2 : 1;
@@ -99,9 +99,12 @@ export function parseLab(value: unknown, source = 'lab'): Lab {
       const here = `${at}.endpoints[${j}]`;
       let end: LabEnd;
       if (typeof e === 'string') {
-        const [node = '', ifname = '', addrs, ...rest] = e.split(':');
-        // An IPv6 address holds colons: everything after the second colon is the address list.
-        const list = addrs === undefined ? [] : [addrs, ...rest].join(':').split(',').filter((s) => s !== '');
+        // node:ifname[:list]. An IPv6 address holds colons: everything after the second colon is the address list.
+        const c1 = e.indexOf(':');
+        const c2 = c1 < 0 ? -1 : e.indexOf(':', c1 + 1);
+        const node = c1 < 0 ? e : e.slice(0, c1);
+        const ifname = c1 < 0 ? '' : c2 < 0 ? e.slice(c1 + 1) : e.slice(c1 + 1, c2);
+        const list = c2 < 0 ? [] : e.slice(c2 + 1).split(',').filter((s) => s !== '');
         end = { node, ifname, addresses: list };
         if (node === '' || ifname === '') problems.push(`${here}: ${quote(e)} is not node:ifname[:address,...]`);
         else {
@@ -114,8 +117,9 @@ export function parseLab(value: unknown, source = 'lab'): Lab {
         if (e.mac !== undefined) end.mac = e.mac.toLowerCase();
         if (e.mtu !== undefined) end.mtu = e.mtu;
       }
-      end.mtu ??= l.mtu ?? file.defaults?.mtu;
-      if (end.mtu === undefined) delete end.mtu;
+      // Set only when there is one (no `delete`, which would slow every later use of the object).
+      const mtu = end.mtu ?? l.mtu ?? file.defaults?.mtu;
+      if (mtu !== undefined) end.mtu = mtu;
       if (end.node !== '' && !nodes[end.node]) problems.push(`${here}: node ${quote(end.node)} is not in nodes`);
       const id = `${end.node}:${end.ifname}`;
       const first = used.get(id);
