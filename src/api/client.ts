@@ -48,7 +48,7 @@ export class Vethcon {
    * one request to the namespace worker rather than one each. Fails as
    * netns() does for the first target that cannot be opened.
    */
-  async netnsAll(targets: (NetnsTarget | undefined)[]): Promise<Netns[]> {
+  async netnsAll(targets: readonly (NetnsTarget | undefined)[]): Promise<Netns[]> {
     for (const t of targets) checkTarget(t);
     await this.sockets.prefetch(targets);
     return Promise.all(targets.map((t) => this.netns(t)));
@@ -59,7 +59,7 @@ export class Vethcon {
    * namespace worker, for calls to come. Never fails: a namespace that
    * cannot be opened is reported by the call that uses it.
    */
-  prefetch(targets: (NetnsTarget | undefined)[]): Promise<void> {
+  prefetch(targets: readonly (NetnsTarget | undefined)[]): Promise<void> {
     return this.sockets.prefetch(targets);
   }
 

@@ -123,7 +123,7 @@ export class SocketCache {
    * fails here are left to get(), which opens or reports each as it always
    * does. A get() of a namespace being prefetched waits for it.
    */
-  prefetch(targets: Iterable<NetnsTarget | undefined>): Promise<void> {
+  prefetch(targets: readonly (NetnsTarget | undefined)[]): Promise<void> {
     const wanted = new Map<string, { ref: NetnsRef; label: string }>();
     for (const target of targets) {
       if (isContainerTarget(target)) continue;
