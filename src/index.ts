@@ -20,6 +20,6 @@ export { show, SHOW_SCHEMA, type ShowOptions, type ShowResult, type ShowLink, ty
 export type { EndInput, EndpointNs } from './rules/index.js';
 export { DockerError, resolveContainer, type DockerErrorCode, type ResolveContainerOptions, type ResolvedContainer } from './docker/index.js';
 export {
-  applyLab, destroyLab, watchLab, parseLab, loadLab, labJsonSchema,
+  applyLab, destroyLab, planLab, watchLab, parseLab, loadLab, labJsonSchema,
   type Lab, type LabNode, type LabLink, type LabEnd, type LabFileInput, type ApplyOptions, type ApplyResult, type LinkOutcome, type LinkOutcomeEnd, type LinkAction, type WatchOptions,
 } from './lab/index.js';

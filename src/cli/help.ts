@@ -12,12 +12,15 @@ Usage:
                                               print link and address events as they
                                               happen (no -n/-p: the current namespace;
                                               also -a PATH, -c); Ctrl-C ends it (exit 0)
-  vethcon apply LAB [--prune] [--dry-run] [--watch] [--json]
+  vethcon apply LAB [--prune] [--dry-run] [--watch] [--json] [--host H]
                                               make the machine match a lab file: create
                                               missing links, fix drifted ones; --prune
                                               removes the lab's links the file dropped;
-                                              --watch re-wires restarted containers
-  vethcon destroy LAB [--dry-run] [--json]    remove the lab's links, nothing else
+                                              --watch re-wires restarted containers;
+                                              --host: this host's share of a lab
+                                              that spans hosts (vxlan between them)
+  vethcon destroy LAB [--dry-run] [--json] [--host H]
+                                              remove the lab's links, nothing else
   vethcon schema                              print the lab file's JSON Schema
   vethcon show [--all] [--json | --dot] [--netns NAME]... [--container NAME]... [--lab NAME]
                                               list the links vethcon made, both ends

@@ -1,11 +1,12 @@
 // The lab commands' words: `apply LAB [--prune] [--dry-run] [--watch]
-// [--json]`, `destroy LAB [--dry-run] [--json]`, `schema`. Pure.
+// [--json] [--host H]`, `destroy LAB [--dry-run] [--json] [--host H]`,
+// `schema`. Pure.
 
 import { quote } from '../rules/problems.js';
 
 export type LabCommand =
-  | { action: 'apply'; file: string; prune: boolean; dryRun: boolean; watch: boolean; json: boolean }
-  | { action: 'destroy'; file: string; dryRun: boolean; json: boolean }
+  | { action: 'apply'; file: string; prune: boolean; dryRun: boolean; watch: boolean; json: boolean; host?: string }
+  | { action: 'destroy'; file: string; dryRun: boolean; json: boolean; host?: string }
   | { action: 'schema' };
 
 export const LAB_ACTIONS = new Set(['apply', 'destroy', 'schema']);
@@ -14,11 +15,20 @@ export const LAB_ACTIONS = new Set(['apply', 'destroy', 'schema']);
 export function parseLabArgs(argv: string[]): LabCommand | 'help' | string {
   const [action, ...args] = argv;
   if (action === 'schema') return args.length === 0 ? { action } : args.includes('--help') || args.includes('-h') ? 'help' : `schema takes no arguments, not ${quote(args[0])}`;
-  const allowed = action === 'apply' ? ['--prune', '--dry-run', '--watch', '--json'] : ['--dry-run', '--json'];
+  const allowed = action === 'apply' ? ['--prune', '--dry-run', '--watch', '--json', '--host'] : ['--dry-run', '--json', '--host'];
   const flags = new Set<string>();
   const files: string[] = [];
-  for (const a of args) {
+  let host: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
     if (a === '-h' || a === '--help') return 'help';
+    if (a === '--host' || a.startsWith('--host=')) {
+      const v = a === '--host' ? args[++i] : a.slice(7);
+      if (v === undefined || v === '' || v.startsWith('-')) return `${action}: --host needs the name of a host of the lab`;
+      if (host !== undefined) return `${action}: give --host once`;
+      host = v;
+      continue;
+    }
     if (a.startsWith('-') && a !== '-') {
       if (!allowed.includes(a)) return `${action}: unknown option ${a.length <= 64 ? a : quote(a)} (it takes ${allowed.join(', ')})`;
       flags.add(a);
@@ -29,6 +39,7 @@ export function parseLabArgs(argv: string[]): LabCommand | 'help' | string {
   const file = files[0]!;
   const json = flags.has('--json');
   const dryRun = flags.has('--dry-run');
-  if (action === 'apply') return { action, file, prune: flags.has('--prune'), dryRun, watch: flags.has('--watch'), json };
-  return { action: 'destroy', file, dryRun, json };
+  const where = host !== undefined ? { host } : {};
+  if (action === 'apply') return { action, file, prune: flags.has('--prune'), dryRun, watch: flags.has('--watch'), json, ...where };
+  return { action: 'destroy', file, dryRun, json, ...where };
 }

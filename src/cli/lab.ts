@@ -69,7 +69,7 @@ export async function runLab(cmd: LabCommand, opts: LabRunOptions): Promise<numb
     const file = lab.parseLab(value, cmd.file);
     if (cmd.action === 'apply' && cmd.watch) {
       const { watchLab } = await import('../lab/watch.js');
-      return await watchLab(file, { client, prune: cmd.prune, signal: opts.signal, report: (r) => {
+      return await watchLab(file, { client, prune: cmd.prune, host: cmd.host, signal: opts.signal, report: (r) => {
         process.stdout.write(cmd.json ? jsonText({ ok: true, ...r }) + '\n' : labReport(r));
       }, problem: (e) => process.stderr.write(`vethcon: ${printable(e.message)}\n`) });
     }
@@ -78,8 +78,8 @@ export async function runLab(cmd: LabCommand, opts: LabRunOptions): Promise<numb
       opts.progress.changed = true;
       line.update(done, total);
     };
-    const run = cmd.action === 'apply' ? lab.applyLab(file, { client, prune: cmd.prune, dryRun: cmd.dryRun, onProgress, signal: opts.signal })
-      : lab.destroyLab(file, { client, dryRun: cmd.dryRun, onProgress, signal: opts.signal });
+    const run = cmd.action === 'apply' ? lab.applyLab(file, { client, prune: cmd.prune, dryRun: cmd.dryRun, host: cmd.host, onProgress, signal: opts.signal })
+      : lab.destroyLab(file, { client, dryRun: cmd.dryRun, host: cmd.host, onProgress, signal: opts.signal });
     const result = await run.finally(line.end);
     process.stdout.write(cmd.json ? jsonText({ ok: true, ...result }) + '\n' : labReport(result));
     return 0;

@@ -2,7 +2,7 @@
 // before anything changes. Keys the CNI spec gives every plugin (cniVersion,
 // name, type, args, runtimeConfig, capabilities, prevResult, dns, ipam, and
 // 1.1's GC list) are taken; this plugin's own are lab or labFile, logFile,
-// stateDir and resultAddresses. Any other key is refused with code 2 ("unsupported field"), so a
+// host, stateDir and resultAddresses. Any other key is refused with code 2 ("unsupported field"), so a
 // typo like "labfile" is said, not ignored.
 
 import { z } from 'zod/v4';
@@ -40,6 +40,7 @@ export const networkConfig = z.strictObject({
   lab: z.unknown().optional().describe('The lab, inline (the lab file format).'),
   labFile: absolutePath('labFile').optional().describe('The lab file, on this node.'),
   logFile: absolutePath('logFile').optional().describe('Where the plugin logs; no logging without it.'),
+  host: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, 'a host name is letters, digits, _ . and -').optional().describe('Multi-host labs: which of the lab\'s hosts this node is (links to pods on other hosts become vxlan ends).'),
   stateDir: absolutePath('stateDir').optional().describe(`Where pod bindings are kept; ${DEFAULT_STATE_DIR} by default.`),
   resultAddresses: z.boolean().optional().describe('Also list our interfaces\' addresses in the result\'s ips (off: the reference plugins\' CHECK checks every ip on their own interface).'),
   args: z.looseObject({ cni: z.looseObject({ labNode: nodeName.optional() }).optional() }).optional(),

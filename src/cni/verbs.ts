@@ -126,7 +126,7 @@ async function add(env: CniEnv, config: NetworkConfig, lab: Lab, store: BindingS
   const ops = await deps.ops();
   let result;
   try {
-    result = await ops.applyLab(lab, { client: deps.client, nodes: [node], bind, partial: true, signal: deps.signal });
+    result = await ops.applyLab(lab, { client: deps.client, nodes: [node], bind, host: config.host, partial: true, signal: deps.signal });
   } catch (e) {
     store.restore(node, before);
     log(`ADD ${env.containerId} as node ${node} (${match.by}) failed: ${(e as Error).message}`);
@@ -158,7 +158,7 @@ async function del(env: CniEnv, config: NetworkConfig, lab: Lab, store: BindingS
     if (netns !== undefined && existsSync(netns)) bind[node] = { type: 'path', path: netns };
     const ops = await deps.ops();
     try {
-      const result = await ops.destroyLab(lab, { client: deps.client, nodes: [node], bind });
+      const result = await ops.destroyLab(lab, { client: deps.client, nodes: [node], bind, host: config.host });
       log(`DEL ${containerId} as node ${node}: ${result.links.map((l) => `${l.link} ${l.action}`).join(', ') || 'no links'}`);
     } catch (e) {
       // Kept, so that the runtime's next DEL finds the node again.
@@ -183,7 +183,7 @@ async function check(env: CniEnv, config: NetworkConfig, lab: Lab, store: Bindin
   const ops = await deps.ops();
   let result;
   try {
-    result = await ops.applyLab(lab, { client: deps.client, nodes: [node], bind, partial: true, dryRun: true, signal: deps.signal });
+    result = await ops.applyLab(lab, { client: deps.client, nodes: [node], bind, host: config.host, partial: true, dryRun: true, signal: deps.signal });
   } catch (e) {
     throw asCniError(e, CNI_CODE.labFailed, `lab ${lab.name}, node ${node}: check failed`);
   }
@@ -219,7 +219,7 @@ async function gc(config: NetworkConfig, lab: Lab, store: BindingStore, log: Log
     if (existsSync(b.netns)) bind[b.node] = { type: 'path', path: b.netns };
     try {
       const ops = await deps.ops();
-      const result = await ops.destroyLab(lab, { client: deps.client, nodes: [b.node], bind });
+      const result = await ops.destroyLab(lab, { client: deps.client, nodes: [b.node], bind, host: config.host });
       log(`GC: container ${b.containerId} (node ${b.node}) is gone: ${result.links.map((l) => `${l.link} ${l.action}`).join(', ') || 'no links'}`);
     } catch (e) {
       store.write(b);

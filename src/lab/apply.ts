@@ -12,6 +12,7 @@ import { describeChanges, diff, type FoundEnd, type OldLink, type Step } from '.
 import { execute, type MadeEnd } from './execute.js';
 import type { Lab, LabLink } from './model.js';
 import { findNodes } from './nodes.js';
+import { findUnderlay, hostShare } from './hosts.js';
 import { observe } from './observe.js';
 
 export interface ApplyOptions {
@@ -25,6 +26,8 @@ export interface ApplyOptions {
   nodes?: string[];
   /** Where nodes live for this run, overriding the file (the CNI plugin: a pod's namespace). */
   bind?: Record<string, EndpointNs>;
+  /** Multi-host labs: which host this is; its share alone is made (hosts.ts). */
+  host?: string;
   /** Leave links with an end in an absent node for later ('waiting') instead of failing. */
   partial?: boolean;
   /** Links done out of all to do, as work finishes. */
@@ -114,10 +117,23 @@ async function locked<T>(lab: Lab, signal: AbortSignal | undefined, work: () => 
   }
 }
 
-/** The nodes an operation touches: the ends of the links it looks at, and every node for removals. */
-function nodesOf(lab: Lab, only: Set<string> | undefined): { links: LabLink[]; nodes: Set<string> } {
-  const links = only ? lab.links.filter((l) => l.ends.some((e) => only.has(e.node))) : lab.links;
-  const nodes = new Set<string>(only ?? Object.keys(lab.nodes));
+/** The links an operation makes and the nodes it looks in: with `only`, those touching these nodes; in a multi-host lab, this host's share. */
+async function scopeOf(vc: Vethcon, lab: Lab, only: Set<string> | undefined, host: string | undefined): Promise<{ links: LabLink[]; nodes: Set<string> }> {
+  let links = lab.links;
+  let nodes = new Set(Object.keys(lab.nodes));
+  if (lab.hosts) {
+    const names = Object.keys(lab.hosts);
+    if (host === undefined) throw new ValidationError(`lab ${lab.name} spans hosts (${names.join(', ')}): say which this is with --host`);
+    if (!lab.hosts[host]) throw new ValidationError(`host ${JSON.stringify(host)} is not in lab ${lab.name}'s hosts (${names.join(', ')})`);
+    const underlay = await findUnderlay(await vc.netns(), lab.hosts[host]!.underlay, host);
+    ({ links, nodes } = hostShare(lab, host, underlay));
+  } else if (host !== undefined) {
+    throw new ValidationError(`lab ${lab.name} names no hosts; --host is for labs that span hosts`);
+  }
+  if (only) {
+    links = links.filter((l) => l.ends.some((e) => only.has(e.node)));
+    nodes = new Set([...only].filter((n) => nodes.has(n)));
+  }
   for (const l of links) for (const e of l.ends) nodes.add(e.node);
   return { links, nodes };
 }
@@ -128,7 +144,7 @@ async function run(lab: Lab, opts: ApplyOptions, destroy: boolean): Promise<Appl
   const vc = opts.client ?? new Vethcon();
   try {
     return await locked(lab, opts.signal, async () => {
-      const { links, nodes } = nodesOf(lab, only);
+      const { links, nodes } = await scopeOf(vc, lab, only, opts.host);
       // A destroy takes what it finds: an absent node has none of the lab's links to remove.
       const found = await findNodes(vc, lab, nodes, { bind: opts.bind, partial: destroy || opts.partial });
       try {
@@ -163,4 +179,9 @@ export function applyLab(lab: Lab, opts: ApplyOptions = {}): Promise<ApplyResult
 /** Remove the lab's links (with `nodes`: those with an end in them), nothing else; absent nodes are not an error. */
 export function destroyLab(lab: Lab, opts: Omit<ApplyOptions, 'prune' | 'partial'> = {}): Promise<ApplyResult> {
   return run(lab, opts, true);
+}
+
+/** What applyLab would change, after every live check; changes nothing (applyLab with dryRun). */
+export function planLab(lab: Lab, opts: Omit<ApplyOptions, 'dryRun'> = {}): Promise<ApplyResult> {
+  return run(lab, { ...opts, dryRun: true }, false);
 }

@@ -102,6 +102,16 @@ export function describeChanges(c: EndChange): string[] {
 /** Is `s` this lab link's end (the lab's mark with this key, complete)? */
 const isOurs = (s: SeenLink | undefined, key: string): s is SeenLink => s?.mark?.fields.link === key && !s.mark.pending;
 
+/** Is the link found here what a one-end link of the file asks for (its kind and kind options)? */
+function kindMatches(link: LabLink, l: SeenLink['link']): boolean {
+  if (l.kind !== link.kind) return false;
+  const d = (l.kindData ?? {}) as Record<string, unknown>;
+  if (link.vxlan) return d.id === link.vxlan.vni && d.group === link.vxlan.remote && d.port === (link.vxlan.port ?? 4789);
+  if (link.macvlan) return d.mode === (link.macvlan.mode ?? 'bridge');
+  if (link.vlan) return d.id === link.vlan.id;
+  return true;
+}
+
 /** Why the two ends found are not one healthy pair of this link, or undefined if they are. */
 function brokenWhy(a: FoundEnd, b: FoundEnd): string | undefined {
   const la = a.seen.link;
@@ -154,7 +164,11 @@ export function diff(input: DiffInput): Step[] {
       return seen ? { node: e.node, state, seen } : undefined;
     });
     const [a, b] = found;
-    if (link.kind === 'veth' && a && b && isOurs(a.seen, link.key) && isOurs(b.seen, link.key) && !brokenWhy(a, b)) {
+    if (link.kind !== 'veth' && a && isOurs(a.seen, link.key) && kindMatches(link, a.seen.link)) {
+      used.add(a.seen.mark!.id);
+      const changes = [changesOf(link.ends[0]!, a)].filter(hasChanges);
+      steps.push(changes.length ? { op: 'update', link, ends: [a], changes } : { op: 'unchanged', link, ends: [a] });
+    } else if (link.kind === 'veth' && a && b && isOurs(a.seen, link.key) && isOurs(b.seen, link.key) && !brokenWhy(a, b)) {
       used.add(a.seen.mark!.id);
       // Most links of a reapply are as the file says: found so without building their changes.
       const changes = asWritten(link.ends[0]!, a) && asWritten(link.ends[1]!, b) ? [] : link.ends.map((e, i) => changesOf(e, found[i]!)).filter(hasChanges);
@@ -179,7 +193,7 @@ export function diff(input: DiffInput): Step[] {
     for (const id of oldIds) used.add(id);
     const old = [...oldIds].map((id) => ({ id, key: link.key, ends: byId.get(id) ?? [] }));
     if (old.length === 0) { steps.push({ op: 'create', link }); continue; }
-    const why = a && b && isOurs(a.seen, link.key) && isOurs(b.seen, link.key) ? brokenWhy(a, b) ?? 'it changed' : found.some((f) => f?.seen.mark?.pending) ? 'an earlier run left it half made' : 'it is not as the file says (an end missing, renamed or moved)';
+    const why = link.kind !== 'veth' ? (a && isOurs(a.seen, link.key) ? `it is not the ${link.kind} the file says (kind or options changed)` : 'it is not as the file says') : a && b && isOurs(a.seen, link.key) && isOurs(b.seen, link.key) ? brokenWhy(a, b) ?? 'it changed' : found.some((f) => f?.seen.mark?.pending) ? 'an earlier run left it half made' : 'it is not as the file says (an end missing, renamed or moved)';
     steps.push({ op: 'recreate', link, old, why });
   }
   if (conflicts.length) throw new ConflictError(`${conflicts.join('\n')}\nnothing was changed`);

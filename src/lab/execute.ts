@@ -23,6 +23,8 @@ import { WiringError } from '../wire/errors.js';
 import { completeMark, markGroup, newPairId, pendingMark } from '../wire/mark.js';
 import { completeRequest, createPairRequest, markGroupRequest } from '../wire/plan.js';
 import { removePair, undoPair, type Pair } from '../wire/undo.js';
+import { attach, type AttachLinkInput } from '../wire/attach.js';
+import { nameDrift } from '../wire/endpoint.js';
 import type { EndChange, FoundEnd, OldLink, Step } from './diff.js';
 import type { LabEnd, LabLink } from './model.js';
 import type { PresentNode } from './nodes.js';
@@ -123,6 +125,13 @@ function fixEnd(c: EndChange): Work[] {
   return work;
 }
 
+/** A one-end link of the lab as attach() takes it (its parent in the namespace vethcon runs in). */
+function kindInput(link: LabLink): AttachLinkInput {
+  if (link.vxlan) return { kind: 'vxlan', parent: link.vxlan.parent, remote: link.vxlan.remote, id: link.vxlan.vni, port: link.vxlan.port ?? 4789 };
+  if (link.macvlan) return { kind: 'macvlan', parent: link.macvlan.parent, mode: link.macvlan.mode ?? 'bridge' };
+  return { kind: 'vlan', parent: link.vlan!.parent, id: link.vlan!.id };
+}
+
 /** A link as found, as a Pair for removePair/undoPair. */
 function asPair(old: OldLink): Pair {
   return { id: old.id, group: markGroup(old.id), ends: old.ends.map((f) => ({ ns: f.state.ns, label: f.state.label, ifname: f.seen.link.ifname, ifindex: f.seen.link.ifindex })) };
@@ -160,7 +169,7 @@ export async function execute(vc: Vethcon, steps: Step[], nodes: Map<string, Pre
     // 2. New pairs, by the namespace of their first end.
     const making: Making[] = [];
     for (const s of steps) {
-      if (s.op !== 'create' && s.op !== 'recreate') continue;
+      if ((s.op !== 'create' && s.op !== 'recreate') || s.link.kind !== 'veth') continue;
       const [ea, eb] = s.link.ends as [LabEnd, LabEnd];
       const id = newPairId();
       const na = nodes.get(ea.node)!;
@@ -232,6 +241,17 @@ export async function execute(vc: Vethcon, steps: Step[], nodes: Map<string, Pre
       })));
     }
     progress(making.length);
+    // 5b. Links of their own kind (vxlan, macvlan, vlan; a multi-host lab's links between hosts), one by one.
+    for (const s of steps) {
+      if ((s.op !== 'create' && s.op !== 'recreate') || s.link.kind === 'veth') continue;
+      const end = s.link.ends[0]!;
+      const node = nodes.get(end.node)!;
+      const r = await attach({ ns: node.place, ifname: end.ifname, addresses: end.addresses, mtu: end.mtu, mac: end.mac }, kindInput(s.link), { client: vc, mark: { lab: opts.lab, link: s.link.key }, signal: opts.signal });
+      const pair: Pair = { id: r.id, group: markGroup(r.id), ends: [{ ns: node.ns, label: node.label, ifname: end.ifname, ifindex: r.end.ifindex }] };
+      journal.add({ what: `remove ${linkText(s.link)}`, run: async () => { const u = await undoPair(pair); return u.clean ? undefined : u.summary; } });
+      made.set(s.link, [{ node: end.node, label: node.label, ifname: end.ifname, ifindex: r.end.ifindex, addresses: end.addresses }]);
+      progress(1);
+    }
     // 6. Links the file no longer names (only steps given here: the caller decides on --prune).
     let removed = 0;
     for (const s of steps) {
@@ -240,6 +260,11 @@ export async function execute(vc: Vethcon, steps: Step[], nodes: Map<string, Pre
       removed++;
     }
     progress(removed);
+    // The last look, before success is reported: every node's name still leads to the namespace worked on.
+    for (const n of nodes.values()) {
+      const moved = nameDrift(n.end);
+      if (moved) throw new Error(moved);
+    }
     return made;
   } catch (cause) {
     const reason = cause instanceof Error ? cause.message : String(cause);

@@ -38,13 +38,18 @@ export interface LabLink {
   kind: LabLinkKind;
   /** Two ends for veth, one for the other kinds. */
   ends: LabEnd[];
-  vxlan?: { vni: number; remote: string; parent?: string; port?: number };
+  vxlan?: { vni: number; remote: string; parent: string; port?: number };
+  /** Multi-host labs: the VXLAN id and UDP port of a link between two hosts, if the file sets them. */
+  vni?: number;
+  port?: number;
   macvlan?: { parent: string; mode?: 'private' | 'vepa' | 'bridge' | 'passthru' | 'source' };
   vlan?: { parent: string; id: number };
 }
 
 export interface Lab {
   name: string;
+  /** Multi-host labs: the UDP port of links between hosts, if the file sets it. */
+  vxlanPort?: number;
   nodes: Record<string, LabNode>;
   links: LabLink[];
   hosts?: Record<string, { underlay: string }>;
@@ -86,6 +91,7 @@ export function parseLab(value: unknown, source = 'lab'): Lab {
   for (const [name, n] of Object.entries(file.nodes)) {
     nodes[name] = { name, place: placeOf(n), ...(n.host !== undefined ? { host: n.host } : {}) };
     if (n.host !== undefined && !file.hosts?.[n.host]) problems.push(`nodes.${name}.host: host ${quote(n.host)} is not in hosts`);
+    if (n.host === undefined && file.hosts) problems.push(`nodes.${name}: the lab names hosts, so each node says which it is on ("host": ${Object.keys(file.hosts).map((h) => quote(h)).join(' or ')})`);
   }
   const used = new Map<string, string>();
   const links: LabLink[] = file.links.map((l, index) => {
@@ -131,10 +137,13 @@ export function parseLab(value: unknown, source = 'lab'): Lab {
     if (l.vxlan) link.vxlan = l.vxlan;
     if (l.macvlan) link.macvlan = l.macvlan;
     if (l.vlan) link.vlan = l.vlan;
+    if (l.vni !== undefined) link.vni = l.vni;
+    if (l.port !== undefined) link.port = l.port;
+    if ((l.vni !== undefined || l.port !== undefined) && !file.hosts) problems.push(`${at}: vni and port are for links between hosts; this lab names no hosts`);
     return link;
   });
   if (problems.length) throw new ValidationError(problems.map((p) => `${source}: ${p}`).join('\n'));
-  return { name: file.name, nodes, links, ...(file.hosts ? { hosts: file.hosts } : {}) };
+  return { name: file.name, nodes, links, ...(file.hosts ? { hosts: file.hosts } : {}), ...(file.defaults?.vxlanPort !== undefined ? { vxlanPort: file.defaults.vxlanPort } : {}) };
 }
 
 /** Read and check a lab file (JSON). */

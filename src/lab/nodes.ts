@@ -18,6 +18,8 @@ export interface PresentNode {
   ns: Netns;
   /** `container c1`, `netns red`: where, for messages. */
   label: string;
+  /** Where the node lives, as the file (or the run's bind) says. */
+  place: EndpointNs;
 }
 
 export interface AbsentNode {
@@ -56,13 +58,13 @@ export async function findNodes(vc: Vethcon, lab: Lab, names: Iterable<string>, 
     const place = placeOf(node, opts.bind);
     if (typeof place === 'string') return { node, why: place };
     const end = await resolveEndpoint(place);
-    return { node, end };
+    return { node, end, place };
   }));
   const errors: string[] = [];
   for (const [i, r] of results.entries()) {
     const node = wanted[i]!;
     if (r.status === 'fulfilled' && 'end' in r.value && r.value.end) {
-      present.set(node.name, { node, end: r.value.end, ns: undefined as unknown as Netns, label: r.value.end.label });
+      present.set(node.name, { node, end: r.value.end, ns: undefined as unknown as Netns, label: r.value.end.label, place: r.value.place });
       continue;
     }
     const why = r.status === 'fulfilled' ? (r.value as { why: string }).why : (r.reason as Error).message;

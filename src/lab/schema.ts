@@ -51,7 +51,7 @@ export const labEnd = z.union([endText, endObject]);
 const vxlan = z.strictObject({
   vni: z.int().min(0).max(0xffffff).describe('The VXLAN network identifier.'),
   remote: z.string().superRefine(rule((s) => cidrProblem(`${s}/${s.includes(':') ? 128 : 32}`), 'remote address')).describe('The far tunnel end\'s address.'),
-  parent: ifname.optional().describe('The underlay device, in the namespace vethcon runs in.'),
+  parent: ifname.describe('The underlay device, in the namespace vethcon runs in.'),
   port: z.int().min(1).max(65535).optional().describe('UDP destination port; 4789 by default.'),
 });
 const macvlan = z.strictObject({
@@ -66,6 +66,8 @@ const vlan = z.strictObject({
 export const labLink = z.strictObject({
   endpoints: z.array(labEnd).min(1).max(2).describe('Two ends for a veth pair; one end for a vxlan, macvlan or vlan link.'),
   mtu: mtu.optional().describe('Both ends\' MTU, unless an end sets its own.'),
+  vni: z.int().min(1).max(0xffffff).optional().describe('Multi-host labs: the VXLAN id of a link between two hosts (derived from the lab and the link by default).'),
+  port: z.int().min(1).max(65535).optional().describe('Multi-host labs: the UDP port of a link between two hosts (defaults.vxlanPort, else 4789).'),
   vxlan: vxlan.optional(),
   macvlan: macvlan.optional(),
   vlan: vlan.optional(),
@@ -76,7 +78,10 @@ export const labFile = z.strictObject({
   name: labName,
   nodes: z.record(nodeName, labNode).describe('The lab\'s namespaces, by node name.'),
   links: z.array(labLink).describe('The links between the nodes.'),
-  defaults: z.strictObject({ mtu: mtu.optional() }).optional().describe('Settings every link takes unless it sets its own.'),
+  defaults: z.strictObject({
+    mtu: mtu.optional(),
+    vxlanPort: z.int().min(1).max(65535).optional().describe('Multi-host labs: the UDP port of links between hosts (4789 by default).'),
+  }).optional().describe('Settings every link takes unless it sets its own.'),
   hosts: z.record(hostName, z.strictObject({
     underlay: z.string().superRefine(rule((s) => cidrProblem(`${s}/${s.includes(':') ? 128 : 32}`), 'underlay address')).describe('The host\'s address on the underlay network.'),
   })).optional().describe('Hosts of a lab that spans several machines.'),

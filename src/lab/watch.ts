@@ -14,6 +14,8 @@ import type { Lab } from './model.js';
 export interface WatchOptions {
   client?: Vethcon;
   prune?: boolean;
+  /** Multi-host labs: this host. */
+  host?: string;
   signal?: AbortSignal;
   /** Each apply that changed something (and the first). */
   report: (r: ApplyResult) => void;
@@ -42,7 +44,7 @@ export async function watchLab(lab: Lab, opts: WatchOptions): Promise<number> {
   const applyOnce = async (first: boolean): Promise<void> => {
     try {
       // Not given the watch's signal: a Ctrl-C during a re-apply lets it finish (or undo) whole.
-      const r = await applyLab(lab, { client: opts.client, prune: opts.prune, partial: true });
+      const r = await applyLab(lab, { client: opts.client, prune: opts.prune, host: opts.host, partial: true });
       if (first || r.changed) opts.report(r);
     } catch (e) {
       opts.problem(e as Error);

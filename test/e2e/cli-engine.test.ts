@@ -251,13 +251,15 @@ describe('e2e: the CLI and a misbehaving Docker engine, terminal-safe output, pr
       assert.deepEqual(await snapshot([HOST, netnsNs(NS_A)]), before);
     });
 
-    it('--dry-run with a name carrying C1 and DEL controls: printed escaped, in text and in JSON', async () => {
+    it('--dry-run with a name carrying C1 and DEL controls: refused (no such namespace), the name printed escaped, in text and in JSON', async () => {
       const name = `vctrust\u009b\u007f`;
       for (const json of [false, true]) {
+        // A dry run makes a real run's checks: no such namespace, so it is refused, naming it.
         const r = await vethcon(['-n', `${name},x1`, '-n', `${NS_B},x2`, '--dry-run', ...(json ? ['--json'] : [])]);
-        assert.equal(r.code, 0, show(r));
+        assert.equal(r.code, 2, show(r));
         assertPrintable(r);
-        if (json) assert.equal(JSON.parse(r.stdout).steps[0].netns.includes(name), true, 'the JSON value is the same name');
+        assert.match(r.stderr, /netns vctrust\\x9b\\x7f: not found/, show(r));
+        if (json) assert.equal(JSON.parse(r.stdout).error.message.includes(name), true, 'the JSON value is the same name');
       }
     });
   });

@@ -278,10 +278,10 @@ describe('e2e: the vethcon CLI, as a user types it', function () {
       for (const s of out.steps) assert.match(s.hex, /^[0-9a-f]+$/);
       assert.equal(out.steps[0].request.type, 'RTM_NEWLINK');
       assert.equal(out.steps[0].request.attrs.IFLA_IFNAME, 'dr1');
-      // A delete's dry run checks the link is there: cn1 is not (exit 2); lo is.
-      const del = await vethcon(['--dry-run', '-D', `${C1},cn1`]);
+      // A delete's dry run checks the link is there: nosuch1 is not (exit 2); lo is.
+      const del = await vethcon(['--dry-run', '-D', `${C1},nosuch1`]);
       assert.equal(del.code, 2, show(del));
-      assert.match(del.stderr, new RegExp(`there is no link named cn1 in container ${C1}`));
+      assert.match(del.stderr, new RegExp(`there is no link named nosuch1 in container ${C1}`));
       const delJson = JSON.parse((await ok(['--dry-run', '--json', '-D', `${C1},lo`])).stdout);
       assert.deepEqual(delJson.steps.map((s: { netns: string; request: { type: string; attrs: object } }) => [s.netns, s.request.type, s.request.attrs]),
         [[`container ${C1}`, 'RTM_DELLINK', { IFLA_IFNAME: 'lo' }]]);

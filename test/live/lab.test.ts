@@ -207,6 +207,17 @@ describe('labs (live, named netns)', function () {
     assert.deepEqual(partial.links.map((l) => l.action), ['unchanged', 'unchanged', 'unchanged', 'unchanged', 'waiting']);
   });
 
+  it('a node whose name leads to another namespace by the end of the run: everything undone', async () => {
+    // c's name is re-pointed to a fresh namespace while the apply works in the one it pinned.
+    const moved = parseLab({ ...file, links: [...(file.links as unknown[]), { endpoints: ['a:am:10.80.0.1/30', 'c:cm:10.80.0.2/30'] }] });
+    const before = ns.map(view);
+    const hook = async (): Promise<void> => { ip('netns', 'del', ns[2]!); ip('netns', 'add', ns[2]!); };
+    await assert.rejects(applyLab(moved, { client: vc, beforeChanges: hook }), (e: unknown) => e instanceof WiringError && /changed while it was being wired/.test(e.message) && /everything this run changed was undone/.test(e.message));
+    assert.deepEqual(view(ns[0]!), before[0], 'the link made in a was removed again');
+    assert.deepEqual(view(ns[2]!), {}, 'the name now leads to a fresh namespace, untouched');
+    await applyLab(lab, { client: vc });
+  });
+
   it('destroy removes exactly the lab\'s links and leaves each namespace as before the lab', async () => {
     ip('-n', ns[0]!, 'link', 'add', 'mine', 'type', 'veth', 'peer', 'name', 'mine2');
     const r = await destroyLab(lab, { client: vc });

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { labJsonSchema, parseLab, linkKey } from '../../src/lab/index.js';
 import { netnsNamesIn } from '../../src/lab/file.js';
 import { diff, type DiffInput } from '../../src/lab/diff.js';
+import { derivedVni, hostShare } from '../../src/lab/hosts.js';
 import type { NamespaceState, SeenLink } from '../../src/lab/observe.js';
 import type { Link } from '../../src/api/convert.js';
 import type { Netns } from '../../src/api/netns.js';
@@ -71,8 +72,10 @@ describe('lab files: rules and model', () => {
     assert.match(refused({ ...ISSUE_EXAMPLE, nodes: { r1: { container: 'c', netns: 'n' } } }), /lab\.json: nodes\.r1: /);
     assert.match(refused({ ...ISSUE_EXAMPLE, links: [{ endpoints: ['r1:a', 'r2:b'], mtu: 20 }] }), /lab\.json: links\[0\]\.mtu: /);
     assert.match(refused({ ...ISSUE_EXAMPLE, name: 'no spaces' }), /lab\.json: name: a lab name is letters/);
-    assert.match(refused({ ...ISSUE_EXAMPLE, links: [{ endpoints: ['r1:a', 'r2:b'], vxlan: { vni: 1, remote: '192.0.2.1' }, macvlan: { parent: 'eth0' } }] }), /links\[0\]: a link is one kind; it sets vxlan and macvlan/);
+    assert.match(refused({ ...ISSUE_EXAMPLE, links: [{ endpoints: ['r1:a', 'r2:b'], vxlan: { vni: 1, remote: '192.0.2.1', parent: 'eth0' }, macvlan: { parent: 'eth0' } }] }), /links\[0\]: a link is one kind; it sets vxlan and macvlan/);
     assert.match(refused({ ...ISSUE_EXAMPLE, nodes: { ...ISSUE_EXAMPLE.nodes, z: { netns: 'z', host: 'far' } } }), /nodes\.z\.host: host "far" is not in hosts/);
+    assert.match(refused({ ...ISSUE_EXAMPLE, hosts: { a: { underlay: '192.0.2.1' } } }), /nodes\.r1: the lab names hosts, so each node says which it is on \("host": "a"\)/);
+    assert.match(refused({ ...ISSUE_EXAMPLE, links: [{ endpoints: ['r1:a', 'r2:b'], vni: 7 }] }), /links\[0\]: vni and port are for links between hosts; this lab names no hosts/);
   });
 
   it('exports a JSON Schema (draft 2020-12) that names every top-level key and refuses others', () => {
@@ -166,6 +169,36 @@ function pair(key: string, a: [string, string[]], b: [string, string[]], id = 'a
   sb.link.link = sa.link.ifindex;
   return [sa, sb];
 }
+
+describe('labs across hosts: a host\'s share', () => {
+  const lab = parseLab({ name: 'f', hosts: { a: { underlay: '192.0.2.1' }, b: { underlay: '192.0.2.2' } },
+    nodes: { a1: { netns: 'a1', host: 'a' }, a2: { netns: 'a2', host: 'a' }, b1: { netns: 'b1', host: 'b' } },
+    links: [{ endpoints: ['a1:x', 'a2:x'] }, { endpoints: ['b1:y:10.0.0.2/30', 'a1:y:10.0.0.1/30'] }, { endpoints: ['b1:z', 'a2:z'], vni: 99, port: 8472 }, { endpoints: ['b1:w', 'b1:v'] }] });
+  const underlay = { ifname: 'eth0', ifindex: 2, mtu: 9000, address: '192.0.2.1' };
+  it('keeps same-host links, turns links to other hosts into vxlan ends, leaves the other hosts\' links', () => {
+    const share = hostShare(lab, 'a', underlay);
+    assert.deepEqual([...share.nodes].sort(), ['a1', 'a2']);
+    assert.deepEqual(share.links.map((l) => [l.index, l.kind]), [[0, 'veth'], [1, 'vxlan'], [2, 'vxlan']]);
+    const y = share.links[1]!;
+    assert.deepEqual(y.ends, [{ node: 'a1', ifname: 'y', addresses: ['10.0.0.1/30'], mtu: 8950 }]);
+    assert.deepEqual(y.vxlan, { vni: derivedVni('f', lab.links[1]!.key), remote: '192.0.2.2', parent: 'eth0', port: 4789 });
+    assert.equal(y.key, lab.links[1]!.key, 'the same key on both hosts');
+    assert.deepEqual(share.links[2]!.vxlan, { vni: 99, remote: '192.0.2.2', parent: 'eth0', port: 8472 });
+    const other = hostShare(lab, 'b', { ...underlay, address: '192.0.2.2' });
+    assert.equal(other.links[0]!.vxlan!.vni, y.vxlan!.vni, 'both hosts derive the same VNI');
+    assert.equal(other.links[0]!.vxlan!.remote, '192.0.2.1');
+  });
+  it('refuses an MTU the underlay cannot carry', () => {
+    const big = parseLab({ name: 'f', hosts: { a: { underlay: '192.0.2.1' }, b: { underlay: '192.0.2.2' } }, nodes: { a1: { netns: 'a1', host: 'a' }, b1: { netns: 'b1', host: 'b' } }, links: [{ endpoints: ['a1:y', 'b1:y'], mtu: 1480 }] });
+    assert.throws(() => hostShare(big, 'a', { ...underlay, mtu: 1500 }), /links\[0\]: MTU 1480 for a1:y cannot fit: the underlay "eth0" has MTU 1500, and VXLAN takes 50 bytes of it \(at most 1450\)/);
+  });
+  it('derives a VNI in 1..2^24-1, stable', () => {
+    const v = derivedVni('lab', 'abc');
+    assert.equal(v, derivedVni('lab', 'abc'));
+    assert.ok(v >= 1 && v < 1 << 24);
+    assert.notEqual(v, derivedVni('lab2', 'abc'));
+  });
+});
 
 describe('lab diff (pure)', () => {
   const lab = parseLab({ name: 'l', nodes: { a: { netns: 'a' }, b: { netns: 'b' } }, links: [{ endpoints: ['a:e1:10.0.0.1/30', 'b:e1:10.0.0.2/30'], mtu: 9000 }] });
