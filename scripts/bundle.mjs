@@ -66,13 +66,38 @@ function idOf(file) {
   return (at >= 0 ? file.slice(at + nm.length) : relative(DIST, file)).split(sep).join('/');
 }
 
+/**
+ * Modules of packages whose requires are made lazy here: zod 4's index of its
+ * 40 locales, which zod's classic API loads whole for `z.locales` though
+ * nothing of ours uses any locale but English (which zod loads itself). Each
+ * locale then runs the first time it is asked for, not at start-up.
+ */
+const LAZY_REQUIRES = new Set(['zod/v4/locales/index.cjs']);
+
+/**
+ * `var X = require("F");` whose X is read only as `__importDefault(X)` in a
+ * getter: the require moved into the getter. The build fails if the file
+ * is not of that shape (a new zod), rather than bundle it half changed.
+ */
+function requiredWhenUsed(code, file) {
+  const requires = [...code.matchAll(/^var (\w+) = require\(("[^"]+")\);\n/gm)];
+  if (!requires.length) throw new Error(`${file}: no \`var X = require("...")\` to make lazy`);
+  let out = code;
+  for (const [line, name, spec] of requires) {
+    const use = `__importDefault(${name})`;
+    if (out.split(use).length !== 2) throw new Error(`${file}: ${name} is not read once, as ${use}`);
+    out = out.replace(line, '').replace(use, `__importDefault(require(${spec}))`);
+  }
+  return out;
+}
+
 /** The module as CommonJS, and its imports: static ones, and dynamic ones apart. */
 function load(file) {
   let code = readFileSync(file, 'utf8');
   const found = ts.preProcessFile(code, true, true).importedFiles.map((f) => f.fileName);
   const dynamic = new Set([...code.matchAll(/\bimport\(\s*(['"])([^'"]+)\1\s*\)/g)].map((m) => m[2]));
   const specs = { static: found.filter((s) => !dynamic.has(s)), dynamic: [...dynamic] };
-  if (file.endsWith('.cjs')) return { code, specs, usesMeta: false };
+  if (file.endsWith('.cjs')) return { code: LAZY_REQUIRES.has(idOf(file)) ? requiredWhenUsed(code, file) : code, specs, usesMeta: false };
   const usesMeta = code.includes('import.meta.url');
   code = code.replaceAll('import.meta.url', META_URL);
   if (code.includes('import.meta')) throw new Error(`${file}: import.meta other than import.meta.url`);

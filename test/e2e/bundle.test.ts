@@ -170,6 +170,15 @@ describe('e2e: the one-file build (dist/vethcon.cjs)', function () {
     assert.deepEqual([...addresses(a).keys()].sort(), ['lo']);
   });
 
+  it('has zod 4\'s locales load only when asked for (zod loads English itself)', () => {
+    const text = readFileSync(LAB_PART, 'latin1');
+    const at = text.indexOf('"zod/v4/locales/index.cjs": [function');
+    assert.ok(at >= 0, 'no zod locales index in the lab part');
+    const body = text.slice(at, text.indexOf('\n}, {', at));
+    assert.doesNotMatch(body, /^var \w+ = require\(/m);
+    assert.match(body, /get: function \(\) \{ return __importDefault\(require\("\.\/fr\.cjs"\)\)\.default; \}/);
+  });
+
   it('applies a lab with the lab part\'s code cache from another Node version, and writes nothing', async () => {
     const [a, b] = [namespaces.add(), namespaces.add()];
     const dir = mkdtempSync(join(tmpdir(), 'vcls-lab-'));
