@@ -19,6 +19,8 @@ export interface GcEnd {
   endpoint: string;
   ifname: string;
   ifindex: number;
+  /** Its kind: veth, or vxlan, macvlan, vlan for an end made by attach(). */
+  kind?: string;
 }
 
 export interface GcPair {
@@ -94,7 +96,7 @@ export async function gc(opts: GcOptions = {}): Promise<GcResult> {
           if (!mark) continue;
           ours++;
           const list = byId.get(mark.id) ?? [];
-          list.push({ ns, mark, end: { endpoint: n.label, ifname: l.ifname, ifindex: l.ifindex } });
+          list.push({ ns, mark, end: { endpoint: n.label, ifname: l.ifname, ifindex: l.ifindex, ...(l.kind ? { kind: l.kind } : {}) } });
           byId.set(mark.id, list);
         }
         // Keep what holds links of ours (to remove them through it); let the rest go now.
@@ -145,7 +147,7 @@ function toPair(id: string, found: FoundEnd[]): Pair {
   return { id, group: markGroup(id), ends: found.map((f) => ({ ns: f.ns, label: f.end.endpoint, ifname: f.end.ifname, ifindex: f.end.ifindex })) };
 }
 
-/** `veth t0 (ifindex 5) in netns a <-> t1 (ifindex 2) in netns b`. */
+/** `veth t0 (ifindex 5) in netns a <-> t1 (ifindex 2) in netns b`; `vxlan vx0 (ifindex 3) in netns a`. */
 export function describePair(p: GcPair): string {
-  return `veth ${p.ends.map((e) => `${e.ifname} (ifindex ${e.ifindex}) in ${e.endpoint}`).join(' <-> ')}`;
+  return `${p.ends[0]?.kind ?? 'veth'} ${p.ends.map((e) => `${e.ifname} (ifindex ${e.ifindex}) in ${e.endpoint}`).join(' <-> ')}`;
 }
