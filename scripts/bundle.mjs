@@ -8,7 +8,10 @@
 //                            only that entry and its static imports (a few KiB), so the
 //                            namespace worker starts before the big compile;
 //   dist/vethcon-rest.js     everything else it imports, compiled when first needed, with
-//   dist/vethcon-rest.cache  V8's code cache of it (below);
+//   dist/vethcon-rest.cache  V8's code cache of it (below), but for
+//   dist/vethcon-lab.js      the lab code and zod 4, which only labs use (reached only
+//   dist/vethcon-lab.cache   through src/lab/index.js and src/lab/watch.js), loaded after
+//                            the rest the first time one of them is;
 //   dist/vethcon-worker.cjs  the namespace worker (src/ns/worker.ts), split the same way:
 //   dist/vethcon-worker-rest.js, dist/vethcon-worker-rest.cache;
 //   dist/vethcon-cni.cjs     the `vethcon-cni` bin, the CNI plugin (src/bundle-cni.ts): all its
@@ -63,13 +66,38 @@ function idOf(file) {
   return (at >= 0 ? file.slice(at + nm.length) : relative(DIST, file)).split(sep).join('/');
 }
 
+/**
+ * Modules of packages whose requires are made lazy here: zod 4's index of its
+ * 40 locales, which zod's classic API loads whole for `z.locales` though
+ * nothing of ours uses any locale but English (which zod loads itself). Each
+ * locale then runs the first time it is asked for, not at start-up.
+ */
+const LAZY_REQUIRES = new Set(['zod/v4/locales/index.cjs']);
+
+/**
+ * `var X = require("F");` whose X is read only as `__importDefault(X)` in a
+ * getter: the require moved into the getter. The build fails if the file
+ * is not of that shape (a new zod), rather than bundle it half changed.
+ */
+function requiredWhenUsed(code, file) {
+  const requires = [...code.matchAll(/^var (\w+) = require\(("[^"]+")\);\n/gm)];
+  if (!requires.length) throw new Error(`${file}: no \`var X = require("...")\` to make lazy`);
+  let out = code;
+  for (const [line, name, spec] of requires) {
+    const use = `__importDefault(${name})`;
+    if (out.split(use).length !== 2) throw new Error(`${file}: ${name} is not read once, as ${use}`);
+    out = out.replace(line, '').replace(use, `__importDefault(require(${spec}))`);
+  }
+  return out;
+}
+
 /** The module as CommonJS, and its imports: static ones, and dynamic ones apart. */
 function load(file) {
   let code = readFileSync(file, 'utf8');
   const found = ts.preProcessFile(code, true, true).importedFiles.map((f) => f.fileName);
   const dynamic = new Set([...code.matchAll(/\bimport\(\s*(['"])([^'"]+)\1\s*\)/g)].map((m) => m[2]));
   const specs = { static: found.filter((s) => !dynamic.has(s)), dynamic: [...dynamic] };
-  if (file.endsWith('.cjs')) return { code, specs, usesMeta: false };
+  if (file.endsWith('.cjs')) return { code: LAZY_REQUIRES.has(idOf(file)) ? requiredWhenUsed(code, file) : code, specs, usesMeta: false };
   const usesMeta = code.includes('import.meta.url');
   code = code.replaceAll('import.meta.url', META_URL);
   if (code.includes('import.meta')) throw new Error(`${file}: import.meta other than import.meta.url`);
@@ -102,7 +130,7 @@ function target(from, spec) {
  * lead (an id, or null for a real require); and `head`, the ids reachable
  * through static imports alone (what must run before any dynamic import).
  */
-function collect(entry) {
+function collect(entry, splitAt = []) {
   const modules = new Map();
   const get = (file) => {
     const id = idOf(file);
@@ -116,20 +144,24 @@ function collect(entry) {
     }
     return modules.get(id);
   };
-  const reach = (dynamicToo) => {
+  const reach = (dynamicToo, stop = new Set()) => {
     const seen = new Set();
     const stack = [join(DIST, entry)];
     while (stack.length) {
       const m = get(stack.pop());
       if (seen.has(m.id)) continue;
       seen.add(m.id);
-      for (const spec of dynamicToo ? [...m.specs.static, ...m.specs.dynamic] : m.specs.static) if (m.files[spec]) stack.push(m.files[spec]);
+      for (const spec of dynamicToo ? [...m.specs.static, ...m.specs.dynamic] : m.specs.static) {
+        if (m.files[spec] && !stop.has(m.deps[spec])) stack.push(m.files[spec]);
+      }
     }
     return seen;
   };
   const head = reach(false);
   const all = reach(true);
-  return { modules: [...modules.values()].filter((m) => all.has(m.id)), head };
+  // What is reached without going through a split point: the rest; what only through one: the chunk.
+  const main = reach(true, new Set(splitAt));
+  return { modules: [...modules.values()].filter((m) => all.has(m.id)), head, main };
 }
 
 /** `"id": [function (exports, require, module, meta) {...}, deps, its path from dist/ if it uses import.meta.url],` */
@@ -140,14 +172,15 @@ function moduleEntry(m) {
 
 // The bundle's require. Ids in the map load (once) from it; anything else is
 // the real require of the bundle file (in dist/). An id not in the map yet
-// loads the rest (`restFile`) first.
-const runtime = (restFile, saveCache) => `
+// loads the next part (`partFiles`: the rest, then any chunk split off it) until it is there.
+const runtime = (partFiles, saveCache) => `
 const __vcCache = new Map();
-let __vcRestLoaded = ${restFile ? 'false' : 'true'};
+const __vcParts = ${JSON.stringify(partFiles)};
+let __vcPartsLoaded = 0;
 function __vcLoad(id) {
   const cached = __vcCache.get(id);
   if (cached) return cached.exports;
-  if (!(id in __vcModules) && !__vcRestLoaded) __vcLoadRest();
+  while (!(id in __vcModules) && __vcPartsLoaded < __vcParts.length) __vcLoadPart(__vcParts[__vcPartsLoaded++]);
   const [fn, deps, metaPath] = __vcModules[id];
   const module = { exports: {} };
   __vcCache.set(id, module);
@@ -160,18 +193,17 @@ function __vcLoad(id) {
   fn.call(module.exports, module.exports, req, module, metaUrl);
   return module.exports;
 }
-${restFile ? `
-// The rest of the modules, compiled with V8's code cache when there is a good
+${partFiles.length ? `
+// A part of the modules, compiled with V8's code cache when there is a good
 // one. The cache file: 'VCC2', the length of V8's data (u32 LE), V8's data.
 // Only read here: a cache that is missing, cut short or rejected (another Node
 // version) is not used, and nothing is written into the package. The build
 // alone sets VETHCON_BUILD_CODE_CACHE (a directory) to have it written there.
-function __vcLoadRest() {
-  __vcRestLoaded = true;
+function __vcLoadPart(partFile) {
   const fs = require('node:fs');
   const path = require('node:path');
-  const file = path.join(__dirname, ${JSON.stringify(restFile)});
-  const cacheName = ${JSON.stringify(restFile.replace(/\.js$/, '.cache'))};
+  const file = path.join(__dirname, partFile);
+  const cacheName = partFile.replace(/\\.js$/, '.cache');
   let cachedData;
   if (!process.env.VETHCON_NO_CODE_CACHE) {
     try {
@@ -211,22 +243,34 @@ const ascii = (text) => text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(
 
 const HEADER = (entry) => `'use strict';\n// Generated by scripts/bundle.mjs from dist/${entry} and what it imports; do not edit.`;
 
-function bundle({ entry, out, rest, saveCache = 'exit', shebang = false, tail }) {
-  const { modules, head } = collect(entry);
+/**
+ * `rest`: the file for what the entry does not import statically; `chunk`:
+ * `{ file, at }`, a further file for the modules reached only through the
+ * modules `at` (ids), loaded the first time one of them is.
+ */
+function bundle({ entry, out, rest, chunk, saveCache = 'exit', shebang = false, tail }) {
+  if (chunk && (!rest || saveCache !== 'exit')) throw new Error(`${out}: a chunk needs a rest, and caches saved on exit`);
+  const { modules, head, main } = collect(entry, chunk?.at);
   const inHead = rest ? modules.filter((m) => head.has(m.id)) : modules;
-  const parts = [...(shebang ? ['#!/usr/bin/env node'] : []), HEADER(entry), 'const __vcModules = {', ...inHead.map(moduleEntry), '};', runtime(rest, saveCache), tail(JSON.stringify(entry)), ''];
+  const partFiles = [...(rest ? [rest] : []), ...(chunk ? [chunk.file] : [])];
+  const parts = [...(shebang ? ['#!/usr/bin/env node'] : []), HEADER(entry), 'const __vcModules = {', ...inHead.map(moduleEntry), '};', runtime(partFiles, saveCache), tail(JSON.stringify(entry)), ''];
   const text = parts.join('\n');
   new vm.Script(text, { filename: out }); // a syntax error fails the build, not the first run
   writeFileSync(join(DIST, out), text);
   if (shebang) chmodSync(join(DIST, out), 0o755);
   const built = [`dist/${out}: ${inHead.length} modules, ${(text.length / 1024).toFixed(0)} KiB`];
-  if (rest) {
-    // An expression: running the script gives the map of the remaining modules.
-    const restText = ascii([`// Generated by scripts/bundle.mjs: the rest of dist/${out}, loaded by it; do not edit.`, '({', ...modules.filter((m) => !head.has(m.id)).map(moduleEntry), '})', ''].join('\n'));
-    new vm.Script(restText, { filename: rest });
-    writeFileSync(join(DIST, rest), restText);
-    rmSync(join(DIST, rest.replace(/\.js$/, '.cache')), { force: true });
-    built.push(`dist/${rest}: ${modules.length - inHead.length} modules, ${(restText.length / 1024).toFixed(0)} KiB`);
+  const writePart = (file, list, what) => {
+    // An expression: running the script gives the map of its modules.
+    const partText = ascii([`// Generated by scripts/bundle.mjs: ${what} of dist/${out}, loaded by it; do not edit.`, '({', ...list.map(moduleEntry), '})', ''].join('\n'));
+    new vm.Script(partText, { filename: file });
+    writeFileSync(join(DIST, file), partText);
+    rmSync(join(DIST, file.replace(/\.js$/, '.cache')), { force: true });
+    built.push(`dist/${file}: ${list.length} modules, ${(partText.length / 1024).toFixed(0)} KiB`);
+  };
+  if (rest) writePart(rest, modules.filter((m) => !head.has(m.id) && (!chunk || main.has(m.id))), 'the rest');
+  if (chunk) {
+    for (const id of chunk.at) if (main.has(id) || !modules.some((m) => m.id === id)) throw new Error(`${out}: ${id} would not start a chunk (not bundled, or reached without it)`);
+    writePart(chunk.file, modules.filter((m) => !main.has(m.id)), `the modules reached through ${chunk.at.join(', ')}`);
   }
   return built;
 }
@@ -243,6 +287,8 @@ const built = [
     entry: 'src/bundle.js',
     out: 'vethcon.cjs',
     rest: 'vethcon-rest.js',
+    // Labs (and zod 4 with them) in a file of their own, so a connect neither reads nor compiles them.
+    chunk: { file: 'vethcon-lab.js', at: ['src/lab/index.js', 'src/lab/watch.js'] },
     shebang: true,
     tail: (entry) => `module.exports = __vcLoad(${entry});\nif (require.main === module) module.exports.runCli(process.argv.slice(2));`,
   }),
@@ -266,7 +312,7 @@ for (const line of built) console.error(`bundle: ${line}`);
 // each is moved into dist/ and a fresh process must accept it. NODE_OPTIONS
 // is left out of both: V8 rejects a cache made under other flags, and the
 // command runs without them.
-const CACHES = ['vethcon-rest.cache', 'vethcon-worker-rest.cache'];
+const CACHES = ['vethcon-rest.cache', 'vethcon-lab.cache', 'vethcon-worker-rest.cache'];
 const env = { ...process.env, NODE_OPTIONS: '' };
 delete env.VETHCON_NO_CODE_CACHE;
 const passDir = mkdtempSync(join(DIST, '.code-cache-'));

@@ -41,6 +41,19 @@ async function pass() {
   await quietly('worker', async () => {
     for (const fd of await threads.openSockets({ current: true })) closeSync(fd);
   });
+  // A lab file checked and spelled out (no namespace touched): the lab code and zod's.
+  await quietly('lab', async () => {
+    api.parseLab({
+      name: 'cache-pass',
+      nodes: { a: { netns: 'vethcon-cache-pass-a' }, b: { netns: 'vethcon-cache-pass-b' }, c: { container: 'c' }, p: { pid: 1 }, h: { current: true } },
+      links: [
+        { endpoints: ['a:eth1:10.0.0.1/30', 'b:eth1:10.0.0.2/30'], mtu: 9000 },
+        { endpoints: ['a:eth2:2001:db8::1/64', { node: 'c', ifname: 'eth1', addresses: ['2001:db8::2/64'], mtu: 1500, mac: '02:00:00:00:00:01' }] },
+        { endpoints: ['p:eth1'], macvlan: { parent: 'eth0' } },
+      ],
+      defaults: { mtu: 1500 },
+    }, 'code cache pass');
+  });
   // No such namespaces (a name with this pid and time): fails with ENONETNS.
   const missing = (side) => ({ ns: { type: 'netns', name: `vethcon-cache-pass-${process.pid}-${Date.now()}-${side}` }, ifname: `vc${side}`, addresses: ['10.0.0.1/24'] });
   await quietly('connect', () => api.connect(missing('a'), missing('b'), { client }));

@@ -44,6 +44,26 @@ export class Vethcon {
     return new Netns(socket, socket.label);
   }
 
+  /**
+   * Handles for many namespaces at once, in order: their sockets opened in
+   * one request to the namespace worker rather than one each. Fails as
+   * netns() does for the first target that cannot be opened.
+   */
+  async netnsAll(targets: readonly (NetnsTarget | undefined)[]): Promise<Netns[]> {
+    for (const t of targets) checkTarget(t);
+    await this.sockets.prefetch(targets);
+    return Promise.all(targets.map((t) => this.netns(t)));
+  }
+
+  /**
+   * Start opening the sockets of these namespaces now, in one request to the
+   * namespace worker, for calls to come. Never fails: a namespace that
+   * cannot be opened is reported by the call that uses it.
+   */
+  prefetch(targets: readonly (NetnsTarget | undefined)[]): Promise<void> {
+    return this.sockets.prefetch(targets);
+  }
+
   /** Close the socket kept for a namespace (a scan done with it); the next call opens a new one. */
   release(target: string | NetnsRef): void {
     const r = resolveNetns(toRef(target));

@@ -63,6 +63,10 @@ function mainNetns(): string {
 
 export class SocketCache {
   private readonly byIdentity = new Map<string, RtnlSocket>();
+  /** Namespaces whose sockets a prefetch is opening: get() waits for it rather than open a second. */
+  private readonly prefetching = new Map<string, Promise<void>>();
+  /** Counts close()s: a prefetch that ends after one closes what it opened. */
+  private generation = 0;
   private current?: RtnlSocket;
   private threadsInstance?: NamespaceThreads;
 
@@ -94,6 +98,12 @@ export class SocketCache {
     if ('fd' in ref && key === mainNetns()) return this.currentSocket();
     const known = this.byIdentity.get(key);
     if (known) return known;
+    const coming = this.prefetching.get(key);
+    if (coming) {
+      await coming;
+      const fetched = this.byIdentity.get(key);
+      if (fetched) return fetched;
+    }
     const [fd] = await this.threads.openSockets(ref, 1);
     const raced = this.byIdentity.get(key);
     if (raced) {
@@ -104,6 +114,48 @@ export class SocketCache {
     const sock = new NetlinkSocket(fd, RTNETLINK, ns.label);
     this.byIdentity.set(key, sock);
     return sock;
+  }
+
+  /**
+   * Open the sockets of many namespaces in one worker request (one round
+   * trip instead of one per namespace). Never fails: what it leaves out (the
+   * current namespace, containers, namespaces open or being opened) and what
+   * fails here are left to get(), which opens or reports each as it always
+   * does. A get() of a namespace being prefetched waits for it.
+   */
+  prefetch(targets: readonly (NetnsTarget | undefined)[]): Promise<void> {
+    const wanted = new Map<string, { ref: NetnsRef; label: string }>();
+    for (const target of targets) {
+      if (isContainerTarget(target)) continue;
+      try {
+        const ref = toRef(target);
+        if ('current' in ref) continue;
+        const ns = resolveNetns(ref);
+        const key = `${ns.dev}:${ns.ino}`;
+        if (('fd' in ref && key === mainNetns()) || this.byIdentity.has(key) || this.prefetching.has(key) || wanted.has(key)) continue;
+        wanted.set(key, { ref, label: ns.label });
+      } catch {
+        // not a namespace (yet): get() says why
+      }
+    }
+    // One alone: get() asks the same single request.
+    if (wanted.size < 2) return Promise.resolve();
+    const generation = this.generation;
+    const entries = [...wanted];
+    const done = this.threads.openSocketsEach(entries.map(([, w]) => w.ref), 1).then((results) => {
+      for (const [i, [key, { label }]] of entries.entries()) {
+        const r = results[i];
+        if (!Array.isArray(r)) continue;
+        const sock = new NetlinkSocket(r[0]!, RTNETLINK, label);
+        // Closed meanwhile, or opened by a get(): not kept.
+        if (generation !== this.generation || this.byIdentity.has(key)) sock.close();
+        else this.byIdentity.set(key, sock);
+      }
+    }).catch(() => {}).finally(() => {
+      for (const [key] of entries) if (this.prefetching.get(key) === done) this.prefetching.delete(key);
+    });
+    for (const [key] of entries) this.prefetching.set(key, done);
+    return done;
   }
 
   private currentSocket(): RtnlSocket {
@@ -124,6 +176,7 @@ export class SocketCache {
   }
 
   async close(): Promise<void> {
+    this.generation++;
     for (const s of this.byIdentity.values()) s.close();
     this.byIdentity.clear();
     this.current?.close();

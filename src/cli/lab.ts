@@ -52,15 +52,21 @@ export function labReport(r: ApplyResult): string {
 }
 
 export async function runLab(cmd: LabCommand, opts: LabRunOptions): Promise<number> {
-  const lab = await import('../lab/index.js');
   if (cmd.action === 'schema') {
+    const lab = await import('../lab/index.js');
     process.stdout.write(JSON.stringify(lab.labJsonSchema(), null, 2) + '\n');
     return 0;
   }
-  const file = lab.loadLab(cmd.file);
+  const { readLabJson, netnsNamesIn } = await import('../lab/file.js');
+  const value = readLabJson(cmd.file);
   const { Vethcon } = await import('../api/client.js');
   const client = new Vethcon({ threads: opts.threads });
   try {
+    // The namespace worker opens the sockets of the namespaces the file names
+    // while the lab code loads and checks it (nothing is changed by that).
+    void client.prefetch(netnsNamesIn(value));
+    const lab = await import('../lab/index.js');
+    const file = lab.parseLab(value, cmd.file);
     if (cmd.action === 'apply' && cmd.watch) {
       const { watchLab } = await import('../lab/watch.js');
       return await watchLab(file, { client, prune: cmd.prune, host: cmd.host, signal: opts.signal, report: (r) => {

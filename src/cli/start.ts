@@ -11,8 +11,9 @@ import type { MainOptions } from './main.js';
 /** Will this command line enter a namespace (not help, not a connect's dry run)? */
 export function touchesNamespaces(argv: string[]): boolean {
   const help = argv.some((a) => a === '-h' || a === '--help');
-  // gc and show look into every namespace (gc even for a dry run).
-  if (argv[0] === 'gc' || argv[0] === 'show') return !help;
+  // gc and show look into every namespace (gc even for a dry run); a lab's
+  // apply and destroy into its nodes' (a dry run too: it makes every live check).
+  if (argv[0] === 'gc' || argv[0] === 'show' || argv[0] === 'apply' || argv[0] === 'destroy') return !help;
   return argv.some((a) => /^-[dnpaDNPA]/.test(a)) && !argv.includes('--dry-run') && !help;
 }
 

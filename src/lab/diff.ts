@@ -50,20 +50,39 @@ export function addressKey(cidr: string): string {
   return `${Buffer.from(parseIP(address)).toString('hex')}/${prefixlen}`;
 }
 
+/** The same strings in the same order: then the same addresses, whatever their spelling rules. */
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Addresses to add and to remove so that `have` becomes `want`, compared by address, not spelling. */
+function addressChanges(have: readonly string[], want: readonly string[]): { add: string[]; remove: string[] } {
+  // The usual case, and the cheap one: written as the kernel reports them.
+  if (sameList(have, want)) return { add: [], remove: [] };
+  const haveKeys = new Map(have.map((c) => [addressKey(c), c]));
+  const wantKeys = new Map(want.map((c) => [addressKey(c), c]));
+  return {
+    add: [...wantKeys].filter(([k]) => !haveKeys.has(k)).map(([, v]) => v),
+    remove: [...haveKeys].filter(([k]) => !wantKeys.has(k)).map(([, v]) => v),
+  };
+}
+
 /** What to change on an end that is there, to match the file. */
 function changesOf(end: LabEnd, found: FoundEnd): EndChange {
-  const have = new Map(found.seen.addresses.map((c) => [addressKey(c), c]));
-  const want = new Map(end.addresses.map((c) => [addressKey(c), c]));
   const l = found.seen.link;
-  const c: EndChange = {
-    end, found,
-    add: [...want].filter(([k]) => !have.has(k)).map(([, v]) => v),
-    remove: [...have].filter(([k]) => !want.has(k)).map(([, v]) => v),
-    up: !l.up,
-  };
+  const c: EndChange = { end, found, ...addressChanges(found.seen.addresses, end.addresses), up: !l.up };
   if (end.mtu !== undefined && end.mtu !== l.mtu) c.mtu = { from: l.mtu, to: end.mtu };
   if (end.mac !== undefined && end.mac !== l.address?.toLowerCase()) c.mac = { from: l.address, to: end.mac };
   return c;
+}
+
+/** Is the end as the file says, its addresses written as the kernel reports them? (Then changesOf finds nothing.) */
+function asWritten(end: LabEnd, found: FoundEnd): boolean {
+  const l = found.seen.link;
+  return l.up && sameList(found.seen.addresses, end.addresses) && (end.mtu === undefined || end.mtu === l.mtu)
+    && (end.mac === undefined || end.mac === l.address?.toLowerCase());
 }
 
 export const hasChanges = (c: EndChange): boolean => c.add.length > 0 || c.remove.length > 0 || c.mtu !== undefined || c.mac !== undefined || c.up;
@@ -121,22 +140,23 @@ export function diff(input: DiffInput): Step[] {
   const conflicts: string[] = [];
   // This lab's links, by mark id, each once (two nodes may share a namespace).
   const byId = new Map<string, FoundEnd[]>();
-  const counted = new Set<string>();
+  const counted = new Map<string, Set<number>>(); // namespace identity -> ifindexes taken
   for (const [node, state] of input.states) {
+    let here = counted.get(state.identity);
+    if (!here) counted.set(state.identity, (here = new Set()));
     for (const seen of state.ours) {
-      const at = `${state.identity}/${seen.link.ifindex}`;
-      if (counted.has(at)) continue;
-      counted.add(at);
-      const list = byId.get(seen.mark!.id) ?? [];
-      list.push({ node, state, seen });
-      byId.set(seen.mark!.id, list);
+      if (here.has(seen.link.ifindex)) continue;
+      here.add(seen.link.ifindex);
+      const list = byId.get(seen.mark!.id);
+      if (list) list.push({ node, state, seen });
+      else byId.set(seen.mark!.id, [{ node, state, seen }]);
     }
   }
   // First the links that are there and healthy: their ids are taken.
   const used = new Set<string>();
   const pending: { link: LabLink; found: (FoundEnd | undefined)[] }[] = [];
   for (const link of input.links) {
-    const missing = link.ends.map((e) => input.absent.get(e.node) && `node ${e.node}: ${input.absent.get(e.node)!.why}`).find(Boolean);
+    const missing = input.absent.size ? link.ends.map((e) => input.absent.get(e.node) && `node ${e.node}: ${input.absent.get(e.node)!.why}`).find(Boolean) : undefined;
     if (missing) { steps.push({ op: 'waiting', link, why: missing }); continue; }
     const found = link.ends.map((e): FoundEnd | undefined => {
       const state = input.states.get(e.node)!;
@@ -150,7 +170,8 @@ export function diff(input: DiffInput): Step[] {
       steps.push(changes.length ? { op: 'update', link, ends: [a], changes } : { op: 'unchanged', link, ends: [a] });
     } else if (link.kind === 'veth' && a && b && isOurs(a.seen, link.key) && isOurs(b.seen, link.key) && !brokenWhy(a, b)) {
       used.add(a.seen.mark!.id);
-      const changes = link.ends.map((e, i) => changesOf(e, found[i]!)).filter(hasChanges);
+      // Most links of a reapply are as the file says: found so without building their changes.
+      const changes = asWritten(link.ends[0]!, a) && asWritten(link.ends[1]!, b) ? [] : link.ends.map((e, i) => changesOf(e, found[i]!)).filter(hasChanges);
       steps.push(changes.length ? { op: 'update', link, ends: [a, b], changes } : { op: 'unchanged', link, ends: [a, b] });
     } else {
       pending.push({ link, found });

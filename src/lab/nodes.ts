@@ -77,8 +77,10 @@ export async function findNodes(vc: Vethcon, lab: Lab, names: Iterable<string>, 
     throw e;
   }
   try {
-    // One socket per namespace; two nodes in one namespace share it.
-    await Promise.all([...present.values()].map(async (p) => { p.ns = await vc.netns(p.end.target); }));
+    // One socket per namespace (two nodes in one namespace share it), all opened in one worker request.
+    const list = [...present.values()];
+    const handles = await vc.netnsAll(list.map((p) => p.end.target));
+    for (const [i, p] of list.entries()) p.ns = handles[i]!;
   } catch (e) {
     release();
     throw e;

@@ -27,7 +27,12 @@ export interface NamespaceState {
   ours: SeenLink[];
 }
 
-const isLinkLocal = (a: Address): boolean => a.family === 'inet6' && /^fe[89ab]/i.test(a.address);
+/** fe80::/10, tested on the text's first characters (fe8, fe9, fea, feb, either case). */
+function isLinkLocal(a: Address): boolean {
+  if (a.family !== 'inet6') return false;
+  const s = a.address;
+  return (s.charCodeAt(0) | 0x20) === 0x66 && (s.charCodeAt(1) | 0x20) === 0x65 && '89abAB'.includes(s.charAt(2)) && s.length > 2;
+}
 
 async function read(p: PresentNode, lab: string): Promise<NamespaceState> {
   const [links, addresses] = await Promise.all([p.ns.listLinks(), p.ns.listAddresses()]);

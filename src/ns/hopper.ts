@@ -15,7 +15,7 @@ import { closeSync, constants, fstatSync, mkdirSync, openSync, unlinkSync } from
 import { workerData, type MessagePort } from 'node:worker_threads';
 import * as sys from '../sys/index.js';
 import { NETNS_RUN_DIR, NetnsError } from './handle.js';
-import { sameNetns, threadNetns, THREAD_NETNS, type NsIdentity, type WorkerData, type WorkerGo, type WorkerReady, type WorkerReply, type WorkerRequest } from './protocol.js';
+import { sameNetns, threadNetns, THREAD_NETNS, type EachResult, type NamespaceTarget, type NsIdentity, type WorkerData, type WorkerGo, type WorkerReady, type WorkerReply, type WorkerRequest } from './protocol.js';
 
 const O_RDWR = 2;
 
@@ -73,14 +73,12 @@ function openSocketsIn(fds: number[], count: number): void {
   for (let i = 0; i < count; i++) fds.push(sys.openNetlinkSocket());
 }
 
-type NamespaceRequest = { path: string; fd?: number; label: string; expect: NsIdentity };
-
 /**
  * Opens the namespace file (or takes the main thread's open one, `fd`),
  * enters it (checking it is still the namespace the main thread resolved),
  * runs work() there, and comes home (awayFromHome).
  */
-function inNamespace(request: NamespaceRequest, work: (fds: number[]) => void): number[] {
+function inNamespace(request: NamespaceTarget, work: (fds: number[]) => void): number[] {
   let nsFd: number;
   try {
     nsFd = request.fd ?? sys.openPath(request.path);
@@ -119,6 +117,30 @@ function openSockets(request: Extract<WorkerRequest, { op: 'openSockets' }>): nu
     // Through FFI, not node:fs: Node tracks fds a worker opens with fs and closes them when it exits.
     for (const file of request.files ?? []) fds.push(sys.openPath(file, O_RDWR | sys.O_CLOEXEC));
   });
+}
+
+/**
+ * Sockets in many namespaces in one request (one message each way instead of
+ * one per namespace): each namespace as openSockets does it, its failure its
+ * own. A fatal failure (not home after a hop) ends the request: the sockets
+ * already opened for it are closed, and the pool terminates this thread.
+ */
+function openSocketsEach(request: Extract<WorkerRequest, { op: 'openSocketsEach' }>): EachResult[] {
+  const out: EachResult[] = [];
+  try {
+    for (const target of request.targets) {
+      try {
+        out.push({ ok: true, fds: inNamespace(target, (fds) => openSocketsIn(fds, request.count)) });
+      } catch (error) {
+        if (error instanceof FatalError) throw error;
+        out.push({ ok: false, code: errorCode(error), message: (error as Error).message });
+      }
+    }
+  } catch (error) {
+    for (const r of out) if (r.ok) for (const fd of r.fds) sys.closeQuietly(fd);
+    throw error;
+  }
+  return out;
 }
 
 /** One unbound TCP socket made inside the namespace, for node:net to adopt. */
@@ -175,20 +197,24 @@ function createNamed(request: Extract<WorkerRequest, { op: 'createNamed' }>): nu
   );
 }
 
+/** NetnsError code, errno name, or ETHREAD: what a failed reply says. */
+function errorCode(error: unknown): string {
+  return error instanceof NetnsError || error instanceof sys.SysError ? error.code
+    : error instanceof FatalError ? 'ETHREAD'
+    : ((error as NodeJS.ErrnoException).code ?? 'ETHREAD');
+}
+
 function handle(request: WorkerRequest): WorkerReply {
   try {
     if (poisoned) throw new FatalError('namespace worker is in an unknown namespace');
+    if (request.op === 'openSocketsEach') return { id: request.id, ok: true, fds: [], each: openSocketsEach(request) };
     const fds =
       request.op === 'openSockets' ? openSockets(request)
       : request.op === 'openTcp' ? openTcp(request)
       : createNamed(request);
     return { id: request.id, ok: true, fds };
   } catch (error) {
-    const code =
-      error instanceof NetnsError || error instanceof sys.SysError ? error.code
-      : error instanceof FatalError ? 'ETHREAD'
-      : ((error as NodeJS.ErrnoException).code ?? 'ETHREAD');
-    return { id: request.id, ok: false, fatal: poisoned, code, message: (error as Error).message };
+    return { id: request.id, ok: false, fatal: poisoned, code: errorCode(error), message: (error as Error).message };
   }
 }
 

@@ -22,7 +22,7 @@ import { ffiBindingPath } from '../sys/binding-path.js';
 import { NetnsError, namedNetnsPath, NETNS_RUN_DIR, resolveNetns } from './handle.js';
 import type { NetnsErrorCode, NetnsRef } from './handle.js';
 import { spawnWorker, takePrestarted, type SpawnedWorker } from './spawn.js';
-import { sameNetns, type NsIdentity, type WorkerReady, type WorkerReply, type WorkerRequest } from './protocol.js';
+import { sameNetns, type NamespaceTarget, type NsIdentity, type WorkerReady, type WorkerReply, type WorkerRequest } from './protocol.js';
 
 const MAX_SOCKETS_PER_REQUEST = 1024;
 const NETNS_CODES: ReadonlySet<string> = new Set<NetnsErrorCode>(['ENONETNS', 'ENOTNETNS', 'EBADNAME', 'EEXIST', 'ETHREAD']);
@@ -166,6 +166,38 @@ export class NamespaceThreads {
   }
 
   /**
+   * `count` sockets in each namespace of `refs`, all in one worker request
+   * (one round trip instead of one per namespace): per ref, its fds, or the
+   * error openSockets would have thrown for it alone. A failure of the worker
+   * itself rejects the whole call.
+   */
+  openSocketsEach(refs: NetnsRef[], count = 1): Promise<(number[] | Error)[]> {
+    return this.#enqueue(async () => {
+      checkCount(count, 'socket count');
+      const out: (number[] | Error)[] = new Array(refs.length);
+      const targets: NamespaceTarget[] = [];
+      const at: number[] = [];
+      for (const [i, ref] of refs.entries()) {
+        try {
+          const ns = resolveNetns(ref);
+          targets.push({ path: ns.path, fd: ns.fd, label: ns.label, expect: { dev: ns.dev, ino: ns.ino } });
+          at.push(i);
+        } catch (error) {
+          out[i] = error as Error;
+        }
+      }
+      if (!targets.length) return out;
+      const reply = await this.#askReply(`${targets.length} namespaces`, (id) => ({ id, op: 'openSocketsEach', targets, count }));
+      const each = reply.each ?? [];
+      for (const [j, i] of at.entries()) {
+        const r = each[j];
+        out[i] = !r ? new NetnsError('ETHREAD', `${targets[j]!.label}: no answer from the namespace worker`) : r.ok ? r.fds : failureOf(targets[j]!.label, r);
+      }
+      return out;
+    });
+  }
+
+  /**
    * Open files from inside the namespace `ref` (read-write), for files whose
    * meaning depends on the opener's namespace, like /proc/sys/net/... sysctls.
    * The caller reads and writes the returned fds from any thread.
@@ -278,6 +310,11 @@ export class NamespaceThreads {
   }
 
   async #ask(label: string, makeRequest: (id: number) => WorkerRequest): Promise<number[]> {
+    return (await this.#askReply(label, makeRequest)).fds;
+  }
+
+  /** The worker's successful reply; a failed one as the error it means (a fatal one ends the worker). */
+  async #askReply(label: string, makeRequest: (id: number) => WorkerRequest): Promise<Extract<WorkerReply, { ok: true }>> {
     const hopper = this.#hopperReady();
     let reply: WorkerReply;
     try {
@@ -287,17 +324,22 @@ export class NamespaceThreads {
       await hopper.terminate();
       throw error instanceof NetnsError ? error : new NetnsError('ETHREAD', `${label}: ${(error as Error).message}`, { cause: error });
     }
-    if (reply.ok) return reply.fds;
+    if (reply.ok) return reply;
     if (reply.fatal) {
       this.#hopper = null;
       await hopper.terminate();
     }
-    if (NETNS_CODES.has(reply.code)) {
-      const message = reply.message.startsWith(label) ? reply.message : `${label}: ${reply.message}`;
-      throw new NetnsError(reply.code as NetnsErrorCode, message);
-    }
-    throw new NetnsError('ESYSCALL', `${label}: ${reply.message}`, { errnoCode: reply.code });
+    throw failureOf(label, reply);
   }
+}
+
+/** A failure the worker reported, as a NetnsError naming `label`. */
+function failureOf(label: string, reply: { code: string; message: string }): NetnsError {
+  if (NETNS_CODES.has(reply.code)) {
+    const message = reply.message.startsWith(label) ? reply.message : `${label}: ${reply.message}`;
+    return new NetnsError(reply.code as NetnsErrorCode, message);
+  }
+  return new NetnsError('ESYSCALL', `${label}: ${reply.message}`, { errnoCode: reply.code });
 }
 
 let shared: NamespaceThreads | null = null;

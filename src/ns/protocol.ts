@@ -26,13 +26,25 @@ export const sameNetns = (a: NsIdentity, b: NsIdentity): boolean => a.dev === b.
  * belong to the process): the worker enters it as it is, and `path` only
  * names it.
  */
+/** A namespace to enter for a request, as the main thread resolved it. */
+export interface NamespaceTarget {
+  path: string;
+  fd?: number;
+  label: string;
+  expect: NsIdentity;
+}
+
 export type WorkerRequest =
   | { id: number; op: 'openSockets'; path: string; fd?: number; label: string; expect: NsIdentity; count: number; files?: string[] }
+  | { id: number; op: 'openSocketsEach'; targets: NamespaceTarget[]; count: number }
   | { id: number; op: 'createNamed'; name: string; path: string; count: number }
   | { id: number; op: 'openTcp'; path: string; fd?: number; label: string; expect: NsIdentity };
 
+/** One namespace's outcome in an openSocketsEach reply: its fds, or why it failed (as a failed reply says). */
+export type EachResult = { ok: true; fds: number[] } | { ok: false; code: string; message: string };
+
 export type WorkerReply =
-  | { id: number; ok: true; fds: number[] }
+  | { id: number; ok: true; fds: number[]; each?: EachResult[] }
   | {
       id: number;
       ok: false;

@@ -8,7 +8,8 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
@@ -20,6 +21,8 @@ const DIST_DIR = fileURLToPath(DIST);
 const PEER = fileURLToPath(new URL('bench/peer/cli.js', DIST));
 const MAIN_CACHE = fileURLToPath(new URL('vethcon-rest.cache', DIST));
 const WORKER_CACHE = fileURLToPath(new URL('vethcon-worker-rest.cache', DIST));
+const LAB_PART = fileURLToPath(new URL('vethcon-lab.js', DIST));
+const LAB_CACHE = fileURLToPath(new URL('vethcon-lab.cache', DIST));
 
 /** Every file and folder under dist/: its path, and for a file its size, mtime and sha256. */
 function snapshot(dir = DIST_DIR, into = new Map<string, string>()): Map<string, string> {
@@ -98,8 +101,8 @@ describe('e2e: the one-file build (dist/vethcon.cjs)', function () {
     assert.deepEqual([...addresses(a).keys()].sort(), ['lo', 'pb-w5-va']);
   });
 
-  it('the build made both code caches, and this Node accepts them', () => {
-    for (const file of [MAIN_CACHE, WORKER_CACHE]) {
+  it('the build made the code caches, and this Node accepts them', () => {
+    for (const file of [MAIN_CACHE, LAB_CACHE, WORKER_CACHE]) {
       assert.ok(statSync(file).size > 10_000, file);
       assert.ok(accepted(file), `${file} is rejected by this Node`);
     }
@@ -152,6 +155,49 @@ describe('e2e: the one-file build (dist/vethcon.cjs)', function () {
       assert.deepEqual(addresses(b).get('cc2'), { up: true, cidrs: ['10.30.1.2/24'] });
     });
   }
+
+  it('a connect, a show and a delete never load the lab part (dist/vethcon-lab.js)', async () => {
+    const [a, b] = [namespaces.add(), namespaces.add()];
+    await withFile(LAB_PART, null, async () => {
+      const r = await vethcon(['-n', `${a}:lp1:10.30.3.1/24`, '-n', `${b}:lp2:10.30.3.2/24`]);
+      assert.equal(r.code, 0, show(r));
+      const s = await vethcon(['show', '--json', '--netns', a]);
+      assert.equal(s.code, 0, show(s));
+      const d = await vethcon(['-N', `${a},lp1`]);
+      assert.equal(d.code, 0, show(d));
+    });
+    assert.ok(existsSync(LAB_PART));
+    assert.deepEqual([...addresses(a).keys()].sort(), ['lo']);
+  });
+
+  it('has zod 4\'s locales load only when asked for (zod loads English itself)', () => {
+    const text = readFileSync(LAB_PART, 'latin1');
+    const at = text.indexOf('"zod/v4/locales/index.cjs": [function');
+    assert.ok(at >= 0, 'no zod locales index in the lab part');
+    const body = text.slice(at, text.indexOf('\n}, {', at));
+    assert.doesNotMatch(body, /^var \w+ = require\(/m);
+    assert.match(body, /get: function \(\) \{ return __importDefault\(require\("\.\/fr\.cjs"\)\)\.default; \}/);
+  });
+
+  it('applies a lab with the lab part\'s code cache from another Node version, and writes nothing', async () => {
+    const [a, b] = [namespaces.add(), namespaces.add()];
+    const dir = mkdtempSync(join(tmpdir(), 'vcls-lab-'));
+    const file = join(dir, 'lab.json');
+    writeFileSync(file, JSON.stringify({ name: `vcls${process.pid}`, nodes: { a: { netns: a }, b: { netns: b } }, links: [{ endpoints: ['a:lc1:10.30.4.1/30', 'b:lc2:10.30.4.2/30'] }] }));
+    try {
+      await withFile(LAB_CACHE, otherVersion(readFileSync(LAB_CACHE)), async () => {
+        assert.equal(accepted(LAB_CACHE), false);
+        const before = snapshot();
+        const r = await vethcon(['apply', file]);
+        assert.equal(r.code, 0, show(r));
+        assert.deepEqual(changes(before, snapshot()), []);
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    assert.deepEqual(addresses(a).get('lc1'), { up: true, cidrs: ['10.30.4.1/30'] });
+    assert.deepEqual(addresses(b).get('lc2'), { up: true, cidrs: ['10.30.4.2/30'] });
+  });
 
   it('works with VETHCON_NO_CODE_CACHE=1, and leaves the caches alone', async () => {
     const [a, b] = [namespaces.add(), namespaces.add()];

@@ -4,6 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { labJsonSchema, parseLab, linkKey } from '../../src/lab/index.js';
+import { netnsNamesIn } from '../../src/lab/file.js';
 import { diff, type DiffInput } from '../../src/lab/diff.js';
 import { derivedVni, hostShare } from '../../src/lab/hosts.js';
 import type { NamespaceState, SeenLink } from '../../src/lab/observe.js';
@@ -83,6 +84,27 @@ describe('lab files: rules and model', () => {
     assert.deepEqual(Object.keys(schema.properties).sort(), ['$schema', 'defaults', 'hosts', 'links', 'name', 'nodes']);
     assert.deepEqual([...schema.required].sort(), ['links', 'name', 'nodes']);
     assert.equal(schema.additionalProperties, false);
+  });
+});
+
+describe('lab files: the first look (file.ts)', () => {
+  it('finds the named namespaces of unchecked JSON, and nothing in what is not a lab', () => {
+    assert.deepEqual(netnsNamesIn(ISSUE_EXAMPLE), ['red']);
+    assert.deepEqual(netnsNamesIn({ nodes: { a: { netns: 'x' }, b: { netns: 7 }, c: null, d: 'y', e: { netns: 'z', pid: 1 } } }), ['x', 'z']);
+    for (const v of [null, 3, 'lab', [], {}, { nodes: null }, { nodes: 'x' }]) assert.deepEqual(netnsNamesIn(v), []);
+  });
+
+  it('splits string ends at their first two colons, whatever follows', () => {
+    const lab = parseLab({ name: 'l', nodes: { a: { netns: 'a' }, b: { netns: 'b' } }, links: [
+      { endpoints: ['a:e1:', 'b:e1:2001:db8::1/64,,10.0.0.2/30'] },
+      { endpoints: ['a:e2', 'b:e2:10.0.0.6/30,'] },
+    ] });
+    assert.deepEqual(lab.links.map((l) => l.ends.map((e) => [e.node, e.ifname, e.addresses])), [
+      [['a', 'e1', []], ['b', 'e1', ['2001:db8::1/64', '10.0.0.2/30']]],
+      [['a', 'e2', []], ['b', 'e2', ['10.0.0.6/30']]],
+    ]);
+    assert.ok(!('mtu' in lab.links[0]!.ends[0]!), 'no mtu key when none is set');
+    assert.match(refused({ name: 'l', nodes: { a: { netns: 'a' } }, links: [{ endpoints: ['a', 'a:'] }] }), /endpoints\[0\]: "a" is not node:ifname/);
   });
 });
 
@@ -202,6 +224,26 @@ describe('lab diff (pure)', () => {
     assert.equal(step!.op, 'update');
     const changes = step!.op === 'update' ? step!.changes : [];
     assert.deepEqual(changes.map((c) => [c.end.node, c.add, c.remove, c.mtu?.to, c.up]), [['a', ['10.0.0.1/30'], ['10.0.0.9/30'], 9000, false], ['b', [], [], undefined, true]]);
+  });
+
+  it('compares addresses, not their spelling or order; a MAC in any case; an end down is one change', () => {
+    const two = parseLab({ name: 'l', nodes: { a: { netns: 'a' }, b: { netns: 'b' } }, links: [{ endpoints: [
+      { node: 'a', ifname: 'e1', addresses: ['10.0.0.1/30', '2001:DB8:0::1/64'], mac: '02:AA:00:00:00:01' }, 'b:e1:10.0.0.2/30'] }] });
+    const k = two.links[0]!.key;
+    const run = (a: string[], b: string[], mac = '02:aa:00:00:00:01', up = true) => {
+      const [x, y] = pair(k, ['e1', a], ['e1', b]);
+      x.link.address = mac;
+      x.link.up = up;
+      return diff({ lab: 'l', links: two.links, states: new Map([['a', state('1:1', 'netns a', [x])], ['b', state('1:2', 'netns b', [y])]]), absent: new Map() });
+    };
+    assert.deepEqual(run(['10.0.0.1/30', '2001:db8::1/64'], ['10.0.0.2/30']).map((s) => s.op), ['unchanged']);
+    assert.deepEqual(run(['2001:db8::1/64', '10.0.0.1/30'], ['10.0.0.2/30']).map((s) => s.op), ['unchanged']);
+    assert.deepEqual(run(['10.0.0.1/30', '2001:db8::1/64'], ['10.0.0.2/30'], '02:AA:00:00:00:01').map((s) => s.op), ['unchanged']);
+    const [down] = run(['10.0.0.1/30', '2001:db8::1/64'], ['10.0.0.2/30'], '02:aa:00:00:00:01', false);
+    assert.deepEqual(down!.op === 'update' ? down!.changes.map((c) => [c.end.node, c.add, c.remove, c.up]) : [], [['a', [], [], true]]);
+    const [moved] = run(['10.0.0.1/30', '2001:db8::2/64'], ['10.0.0.2/30', '10.0.0.6/30']);
+    assert.deepEqual(moved!.op === 'update' ? moved!.changes.map((c) => [c.end.node, c.add, c.remove]) : [],
+      [['a', ['2001:DB8:0::1/64'], ['2001:db8::2/64']], ['b', [], ['10.0.0.6/30']]]);
   });
 
   it('makes a link again when what is there is only part of it, or two pairs', () => {

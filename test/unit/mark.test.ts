@@ -83,6 +83,12 @@ describe('the ownership mark', () => {
       assert.ok(isMarkGroup(0x76012345));
       assert.ok(!isMarkGroup(0) && !isMarkGroup(1) && !isMarkGroup(undefined));
     });
+
+    it('a thousand new ids in a row (several draws of random bytes) are all 16 hex digits and all different', () => {
+      const ids = Array.from({ length: 1000 }, newPairId);
+      for (const id of ids) assert.match(id, /^[0-9a-f]{16}$/);
+      assert.equal(new Set(ids).size, ids.length);
+    });
   });
 
   describe('in the requests', () => {
