@@ -7,7 +7,7 @@ import type { z } from 'zod';
 import type { NetlinkSocket, ReplyMessage } from '../transport/socket.js';
 import type { Request } from '../netlink/request.js';
 import type { NetlinkError } from '../netlink/kernel-error.js';
-import { NLM_F_ECHO, isLayout, type LayoutsOf } from '../netlink/message.js';
+import { NLM_F_ECHO, decodeMessages, isLayout, type LayoutsOf } from '../netlink/message.js';
 import type { RtnlLayoutMessage } from '../netlink/route/protocol.js';
 import type { IfInfoMsg } from '../netlink/route/headers.js';
 import { addLink, setLink, deleteLink, getLink, dumpLinks, type NewLinkSpec, type LinkSettings } from '../netlink/route/link-requests.js';
@@ -244,10 +244,15 @@ export class Netns {
   // -------------------------------------------------------------- addresses
 
   /** Like `ip addr show [dev NAME]`. */
-  async listAddresses(options: { dev?: LinkName; family?: 'inet' | 'inet6' } = {}): Promise<Address[]> {
+  async listAddresses(options: { dev?: LinkName; family?: 'inet' | 'inet6'; linkLocal?: boolean } = {}): Promise<Address[]> {
     const family = options.family === 'inet' ? AF_INET : options.family === 'inet6' ? AF_INET6 : 0;
     const index = options.dev !== undefined ? await this.ifindex(options.dev) : undefined;
-    const all = await this.socket.dump(dumpAddresses(family), `list addresses in ${this.label}`, { map: toAddress, retries: 3, protocol: SUMMARY });
+    // `linkLocal: false` leaves out IPv6 link-scope addresses (fe80::, one per link the kernel makes
+    // itself) before they are decoded: most of a dump where there are many links.
+    const read = options.linkLocal === false
+      ? (b: Uint8Array, off: number, len: number): Address | undefined => (b[off + IFA_FAMILY] === AF_INET6 && b[off + IFA_SCOPE] === RT_SCOPE_LINK ? undefined : toAddress(decodeMessages(b, SUMMARY, off, off + len)[0]!))
+      : undefined;
+    const all = await this.socket.dump(dumpAddresses(family), `list addresses in ${this.label}`, read ? { read, retries: 3, protocol: SUMMARY } : { map: toAddress, retries: 3, protocol: SUMMARY });
     return index === undefined ? all : all.filter((a) => a.ifindex === index);
   }
 
@@ -397,6 +402,11 @@ export class Netns {
     return this.socket.request(req, `${operation} in ${this.label}`, opts);
   }
 }
+
+/** Byte offsets in an RTM_NEWADDR message: nlmsghdr (16), then ifaddrmsg's family, prefixlen, flags, scope. */
+const IFA_FAMILY = 16;
+const IFA_SCOPE = 19;
+const RT_SCOPE_LINK = 253;
 
 /** The kernel's copy of a new link named `ifname` (decoded with LINK_ECHO): its ifindex and IFLA_LINK. */
 function echoedLink(m: ReplyMessage<LayoutsOf<typeof LINK_ECHO>>, ifname: string | undefined): { ifindex: number; link?: number } | undefined {

@@ -35,7 +35,7 @@ function isLinkLocal(a: Address): boolean {
 }
 
 async function read(p: PresentNode, lab: string): Promise<NamespaceState> {
-  const [links, addresses] = await Promise.all([p.ns.listLinks(), p.ns.listAddresses()]);
+  const [links, addresses] = await Promise.all([p.ns.listLinks(), p.ns.listAddresses({ linkLocal: false })]);
   const byIndex = new Map<number, SeenLink>();
   const byName = new Map<string, SeenLink>();
   const ours: SeenLink[] = [];
