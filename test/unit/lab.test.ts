@@ -3,6 +3,9 @@
 // between a lab and what is there (diff.ts is pure: it is given states).
 
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot } from '../support/fixtures.js';
 import { labJsonSchema, parseLab, linkKey } from '../../src/lab/index.js';
 import { netnsNamesIn } from '../../src/lab/file.js';
 import { diff, type DiffInput } from '../../src/lab/diff.js';
@@ -76,6 +79,13 @@ describe('lab files: rules and model', () => {
     assert.match(refused({ ...ISSUE_EXAMPLE, nodes: { ...ISSUE_EXAMPLE.nodes, z: { netns: 'z', host: 'far' } } }), /nodes\.z\.host: host "far" is not in hosts/);
     assert.match(refused({ ...ISSUE_EXAMPLE, hosts: { a: { underlay: '192.0.2.1' } } }), /nodes\.r1: the lab names hosts, so each node says which it is on \("host": "a"\)/);
     assert.match(refused({ ...ISSUE_EXAMPLE, links: [{ endpoints: ['r1:a', 'r2:b'], vni: 7 }] }), /links\[0\]: vni and port are for links between hosts; this lab names no hosts/);
+  });
+
+  it('takes the lab files the README shows', () => {
+    const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
+    const labs = [...readme.matchAll(/```json\n([\s\S]*?)```/g)].map((m) => JSON.parse(m[1]!) as { nodes?: unknown; links?: unknown }).filter((v) => v.nodes && v.links);
+    assert.ok(labs.length >= 2, 'the README shows lab files');
+    for (const lab of labs) parseLab(lab, 'README');
   });
 
   it('exports a JSON Schema (draft 2020-12) that names every top-level key and refuses others', () => {
