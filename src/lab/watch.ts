@@ -39,6 +39,7 @@ export async function watchLab(lab: Lab, opts: WatchOptions): Promise<number> {
   for (const n of Object.values(lab.nodes)) if (n.place.type === 'netns') netnsNames.add(n.place.name);
 
   let running: Promise<void> | undefined;
+  let lastEngineProblem: string | undefined;
   let again = false;
   let timer: NodeJS.Timeout | undefined;
   const applyOnce = async (first: boolean): Promise<void> => {
@@ -73,8 +74,13 @@ export async function watchLab(lab: Lab, opts: WatchOptions): Promise<number> {
   }
   const follow = containers.size
     ? (await import('../docker/index.js')).followContainerStarts((c) => {
+      lastEngineProblem = undefined;
       if (containers.has(c.name) || [...containers].some((x) => c.id.startsWith(x))) trigger();
-    }, stop.signal, (why) => opts.problem(new Error(why)))
+    }, stop.signal, (why) => {
+      // Said once per outage, not on every retry.
+      if (why !== lastEngineProblem) opts.problem(new Error(why));
+      lastEngineProblem = why;
+    })
     : Promise.resolve();
   const every = setInterval(trigger, opts.everyMs ?? 30_000);
   await new Promise<void>((resolve) => {
