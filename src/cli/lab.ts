@@ -15,18 +15,21 @@ export interface LabRunOptions {
   progress: { changed: boolean };
 }
 
-/** `done/total links` on the terminal, shown only once the run has taken a second. */
-function progressLine(what: string): { update: (done: number, total: number) => void; end: () => void } {
-  const tty = process.stderr.isTTY === true;
-  const start = performance.now();
+/**
+ * `done/total links` on the terminal, shown only once the run has taken a
+ * second; nothing when stderr is not a terminal (piped, a file).
+ */
+export function progressLine(what: string, out: { isTTY?: boolean; write(s: string): unknown } = process.stderr, now: () => number = () => performance.now()): { update: (done: number, total: number) => void; end: () => void } {
+  const tty = out.isTTY === true;
+  const start = now();
   let shown = false;
   return {
     update: (done, total) => {
-      if (!tty || performance.now() - start < 1000) return;
+      if (!tty || now() - start < 1000) return;
       shown = true;
-      process.stderr.write(`\r${what}: ${done}/${total} links`);
+      out.write(`\r${what}: ${done}/${total} links`);
     },
-    end: () => { if (shown) process.stderr.write('\r\x1b[K'); },
+    end: () => { if (shown) out.write('\r\x1b[K'); },
   };
 }
 

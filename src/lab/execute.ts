@@ -202,7 +202,8 @@ export async function execute(vc: Vethcon, steps: Step[], nodes: Map<string, Pre
         journal.add({ what: `remove ${linkText(m.link)}`, run: async () => { const u = await undoPair(m.pair); return u.clean ? undefined : u.summary; } });
         if (r.failed) createFailures.push(`mark ${linkText(m.link)}: ${r.failed.message.replace(/^.*?: /, '')}`);
       }
-      progress(0);
+      // Counted as created: configuring them (addresses, up, marks) takes a fraction of this.
+      progress(list.length);
     }));
     if (createFailures.length) fail(createFailures);
     stopIfAborted();
@@ -240,7 +241,6 @@ export async function execute(vc: Vethcon, steps: Step[], nodes: Map<string, Pre
         node: m[side].end.node, label: m[side].node.label, ifname: m[side].end.ifname, ifindex: m.pair.ends[i]!.ifindex!, addresses: m[side].end.addresses,
       })));
     }
-    progress(making.length);
     // 5b. Links of their own kind (vxlan, macvlan, vlan; a multi-host lab's links between hosts), one by one.
     for (const s of steps) {
       if ((s.op !== 'create' && s.op !== 'recreate') || s.link.kind === 'veth') continue;

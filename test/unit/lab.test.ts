@@ -14,7 +14,7 @@ import type { NamespaceState, SeenLink } from '../../src/lab/observe.js';
 import type { Link } from '../../src/api/convert.js';
 import type { Netns } from '../../src/api/netns.js';
 import { parseArgs, UsageError } from '../../src/cli/args.js';
-import { labReport } from '../../src/cli/lab.js';
+import { labReport, progressLine } from '../../src/cli/lab.js';
 import { ValidationError } from '../../src/rules/index.js';
 import { parseMark } from '../../src/wire/mark.js';
 
@@ -136,6 +136,31 @@ describe('lab commands: the words', () => {
     refuse(['destroy', '--prune', 'a.json'], /destroy: unknown option --prune/);
     refuse(['apply', '--watch', '--dry-run', 'a.json'], /--watch and --dry-run do not go together/);
     refuse(['schema', 'x'], /schema takes no arguments/);
+  });
+});
+
+describe('lab progress', () => {
+  const sink = (isTTY: boolean) => ({ isTTY, text: '', write(s: string) { this.text += s; } });
+  it('on a terminal, once the run has taken a second: done/total, then the line cleared', () => {
+    const out = sink(true);
+    let t = 0;
+    const line = progressLine('apply w6', out, () => t);
+    line.update(10, 1000);
+    assert.equal(out.text, '', 'nothing in the first second');
+    t = 1500;
+    line.update(300, 1000);
+    line.update(1000, 1000);
+    line.end();
+    assert.equal(out.text, '\rapply w6: 300/1000 links\rapply w6: 1000/1000 links\r\x1b[K');
+  });
+  it('nothing when stderr is not a terminal', () => {
+    const out = sink(false);
+    let t = 0;
+    const line = progressLine('apply w6', out, () => t);
+    t = 5000;
+    line.update(1, 2);
+    line.end();
+    assert.equal(out.text, '');
   });
 });
 
