@@ -5,9 +5,9 @@
 // A name the lab needs that something else holds is a conflict, found here,
 // before any change.
 
-import { parseIP } from '../netlink/bytes.js';
 import { splitCidr } from '../netlink/route/addr-requests.js';
 import { quote } from '../rules/index.js';
+import { addressKey } from '../wire/connect.js';
 import { ConflictError } from '../wire/errors.js';
 import type { LabEnd, LabLink } from './model.js';
 import type { NamespaceState, SeenLink } from './observe.js';
@@ -44,11 +44,8 @@ export type Step =
   | { op: 'remove'; old: OldLink }
   | { op: 'waiting'; link: LabLink; why: string };
 
-/** One key per address however it is spelled: 2001:DB8:0::1/64 = 2001:db8::1/64. */
-export function addressKey(cidr: string): string {
-  const { address, prefixlen } = splitCidr(cidr);
-  return `${Buffer.from(parseIP(address)).toString('hex')}/${prefixlen}`;
-}
+/** One key per address and prefix however it is spelled: 2001:DB8:0::1/64 = 2001:db8::1/64. */
+const cidrKey = (cidr: string): string => `${addressKey(cidr)}/${splitCidr(cidr).prefixlen}`;
 
 /** The same strings in the same order: then the same addresses, whatever their spelling rules. */
 function sameList(a: readonly string[], b: readonly string[]): boolean {
@@ -61,8 +58,8 @@ function sameList(a: readonly string[], b: readonly string[]): boolean {
 function addressChanges(have: readonly string[], want: readonly string[]): { add: string[]; remove: string[] } {
   // The usual case, and the cheap one: written as the kernel reports them.
   if (sameList(have, want)) return { add: [], remove: [] };
-  const haveKeys = new Map(have.map((c) => [addressKey(c), c]));
-  const wantKeys = new Map(want.map((c) => [addressKey(c), c]));
+  const haveKeys = new Map(have.map((c) => [cidrKey(c), c]));
+  const wantKeys = new Map(want.map((c) => [cidrKey(c), c]));
   return {
     add: [...wantKeys].filter(([k]) => !haveKeys.has(k)).map(([, v]) => v),
     remove: [...haveKeys].filter(([k]) => !wantKeys.has(k)).map(([, v]) => v),

@@ -43,8 +43,6 @@ export interface ExecuteOptions {
   /** Links done (created, fixed or removed) out of all to do, as work finishes. */
   onProgress?: (done: number, total: number) => void;
   signal?: AbortSignal;
-  /** Pairs per send when creating (a send holds the event loop for the kernel's time). */
-  perSend?: number;
 }
 
 type Undo = { what: string; run: () => Promise<string | undefined> };
@@ -106,6 +104,12 @@ const requestUndo = (ns: Netns, what: string, reqs: Request[]): Undo => ({
   },
 });
 
+/** The undo of a link this run made: removed by ifindex, clean only when the kernel confirms it gone. */
+const removalUndo = (link: LabLink, pair: Pair): Undo => ({
+  what: `remove ${linkText(link)}`,
+  run: async () => { const u = await undoPair(pair); return u.clean ? undefined : u.summary; },
+});
+
 /** The requests that fix one end in place, with their undos. */
 function fixEnd(c: EndChange): Work[] {
   const { ns } = c.found.state;
@@ -163,7 +167,7 @@ export async function execute(vc: Vethcon, steps: Step[], nodes: Map<string, Pre
     // 1. What is left of links made again goes first: their names are needed.
     for (const s of steps) {
       if (s.op !== 'recreate') continue;
-      for (const old of s.old) await removeOld(old, journal, vc, nodes, opts.lab);
+      for (const old of s.old) await removeOld(old, journal, nodes, opts.lab);
     }
     stopIfAborted();
     // 2. New pairs, by the namespace of their first end.
@@ -192,14 +196,14 @@ export async function execute(vc: Vethcon, steps: Step[], nodes: Map<string, Pre
           ifname: m.a.end.ifname,
         };
       });
-      const results = await ns.createUnits(units, 'create', opts.perSend);
+      const results = await ns.createUnits(units, 'create');
       for (const [i, r] of results.entries()) {
         const m = list[i]!;
         if (r.error) { createFailures.push(`create ${linkText(m.link)}: ${r.error.message.replace(/^.*?: /, '')}`); continue; }
         const [ea, eb] = m.pair.ends as [Pair['ends'][0], Pair['ends'][0]];
         ea.ifindex = r.made?.ifindex ?? await m.a.node.ns.ifindex(m.a.end.ifname);
         eb.ifindex = r.made?.link ?? await m.b.node.ns.ifindex(m.b.end.ifname);
-        journal.add({ what: `remove ${linkText(m.link)}`, run: async () => { const u = await undoPair(m.pair); return u.clean ? undefined : u.summary; } });
+        journal.add(removalUndo(m.link, m.pair));
         if (r.failed) createFailures.push(`mark ${linkText(m.link)}: ${r.failed.message.replace(/^.*?: /, '')}`);
       }
       // Counted as created: configuring them (addresses, up, marks) takes a fraction of this.
@@ -248,7 +252,7 @@ export async function execute(vc: Vethcon, steps: Step[], nodes: Map<string, Pre
       const node = nodes.get(end.node)!;
       const r = await attach({ ns: node.place, ifname: end.ifname, addresses: end.addresses, mtu: end.mtu, mac: end.mac }, kindInput(s.link), { client: vc, mark: { lab: opts.lab, link: s.link.key }, signal: opts.signal });
       const pair: Pair = { id: r.id, group: markGroup(r.id), ends: [{ ns: node.ns, label: node.label, ifname: end.ifname, ifindex: r.end.ifindex }] };
-      journal.add({ what: `remove ${linkText(s.link)}`, run: async () => { const u = await undoPair(pair); return u.clean ? undefined : u.summary; } });
+      journal.add(removalUndo(s.link, pair));
       made.set(s.link, [{ node: end.node, label: node.label, ifname: end.ifname, ifindex: r.end.ifindex, addresses: end.addresses }]);
       progress(1);
     }
@@ -256,7 +260,7 @@ export async function execute(vc: Vethcon, steps: Step[], nodes: Map<string, Pre
     let removed = 0;
     for (const s of steps) {
       if (s.op !== 'remove') continue;
-      await removeOld(s.old, journal, vc, nodes, opts.lab);
+      await removeOld(s.old, journal, nodes, opts.lab);
       removed++;
     }
     progress(removed);
@@ -276,12 +280,12 @@ export async function execute(vc: Vethcon, steps: Step[], nodes: Map<string, Pre
 }
 
 /** Remove a link of the lab (by ifindex, confirmed gone); its undo makes it again as it was. */
-async function removeOld(old: OldLink, journal: Journal, vc: Vethcon, nodes: Map<string, PresentNode>, lab: string): Promise<void> {
+async function removeOld(old: OldLink, journal: Journal, nodes: Map<string, PresentNode>, lab: string): Promise<void> {
   const pair = asPair(old);
   const r = await removePair(pair);
   const where = old.ends.map((e) => `${e.seen.link.ifname} in ${e.state.label}`).join(' <-> ');
   if (r.left.length || !r.deleted) throw new Error(`cannot remove ${where}: ${r.errors.join('; ') || `${r.left.join(', ')} still there`}`);
-  journal.add({ what: `make ${where} again`, run: () => restore(old, vc, nodes, lab) });
+  journal.add({ what: `make ${where} again`, run: () => restore(old, nodes, lab) });
 }
 
 /**
@@ -289,7 +293,7 @@ async function removeOld(old: OldLink, journal: Journal, vc: Vethcon, nodes: Map
  * MAC, state and mark (new ifindexes). Only a veth pair with both ends found
  * can be; otherwise the reason.
  */
-async function restore(old: OldLink, _vc: Vethcon, nodes: Map<string, PresentNode>, lab: string): Promise<string | undefined> {
+async function restore(old: OldLink, nodes: Map<string, PresentNode>, lab: string): Promise<string | undefined> {
   if (old.ends.length !== 2) return 'only one end of it was found, so it cannot be made again';
   const [fa, fb] = old.ends as [FoundEnd, FoundEnd];
   const na = nodes.get(fa.node)!;

@@ -41,7 +41,8 @@ export interface FindOptions {
   partial?: boolean;
 }
 
-function placeOf(node: LabNode, bind: FindOptions['bind']): EndpointNs | string {
+/** Where a node lives for this run (the run's bind, else the file), or why it cannot be found. */
+function placeThisRun(node: LabNode, bind: FindOptions['bind']): EndpointNs | string {
   const bound = bind?.[node.name];
   if (bound) return bound;
   if (node.place.type === 'pod') return `pod ${node.place.pod} has not been added by its runtime`;
@@ -55,7 +56,7 @@ export async function findNodes(vc: Vethcon, lab: Lab, names: Iterable<string>, 
   const release = (): void => { for (const p of present.values()) releaseEndpoint(p.end); };
   const wanted = [...new Set(names)].map((n) => lab.nodes[n]!);
   const results = await Promise.allSettled(wanted.map(async (node) => {
-    const place = placeOf(node, opts.bind);
+    const place = placeThisRun(node, opts.bind);
     if (typeof place === 'string') return { node, why: place };
     const end = await resolveEndpoint(place);
     return { node, end, place };

@@ -5,7 +5,7 @@
 // new apply (partial: a node that is away is waited for, not an error).
 // Stopping the watch leaves the lab as it is.
 
-import { readdirSync, watch, type FSWatcher } from 'node:fs';
+import { watch, type FSWatcher } from 'node:fs';
 import type { Vethcon } from '../api/client.js';
 import { NETNS_RUN_DIR } from '../ns/index.js';
 import { applyLab, type ApplyResult } from './apply.js';
@@ -67,7 +67,6 @@ export async function watchLab(lab: Lab, opts: WatchOptions): Promise<number> {
   const watchers: FSWatcher[] = [];
   if (netnsNames.size) {
     try {
-      readdirSync(NETNS_RUN_DIR);
       const w = watch(NETNS_RUN_DIR, (_event, name) => { if (name && netnsNames.has(String(name))) trigger(); });
       watchers.push(w);
     } catch { /* no /run/netns yet: the timer covers it */ }
